@@ -1,0 +1,22 @@
+"""edgeopt: build, train, quantize, export, verify and benchmark Keras vision models for edge devices.
+
+The public API is small and imports nothing heavy until used.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from edgeopt.errors import EdgeoptError  # noqa: E402
+from edgeopt.models import create_model, list_models  # noqa: E402
+from edgeopt.recipe import load_recipe  # noqa: E402
+
+
+def optimize(recipe_path, run_dir=None, force: bool = False) -> dict:
+    """Run a recipe file end to end; returns the report dict (see report.json)."""
+    from edgeopt.pipeline.optimize import optimize as _optimize
+
+    return _optimize(recipe_path, run_dir=run_dir, force=force)
+
+
+__all__ = ["EdgeoptError", "__version__", "create_model", "list_models", "load_recipe", "optimize"]

@@ -1,0 +1,75 @@
+"""The `edgeopt` command. Subcommands are imported only when invoked, so --help and validate stay fast."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from edgeopt import __version__
+from edgeopt.errors import EXIT_INTERRUPTED, EXIT_TOOLCHAIN, EdgeoptError
+
+_COMMANDS = {
+    "optimize": ("edgeopt.cli.optimize", "optimize", "Run a recipe end to end: build, train, quantize, export, verify, bench, report."),
+    "validate": ("edgeopt.cli.validate", "validate", "Check a recipe without running anything (no TensorFlow import)."),
+    "schema": ("edgeopt.cli.validate", "schema", "Print the recipe's JSON Schema (for editors and CI linting)."),
+    "models": ("edgeopt.cli.models", "models", "List the registered model builders."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, attr, _ = _COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table above, so listing commands imports none of them.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, _, short) in _COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="edgeopt")
+@click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+def cli(verbose: int, quiet: bool) -> None:
+    """edgeopt: optimize Keras vision models for phones and ARM boards.
+
+    \b
+    Exit codes: 0 ok, 1 a gate failed, 2 usage or recipe error,
+    3 input rejected, 4 toolchain or runtime failure, 130 interrupted.
+    """
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname).1s %(message)s", stream=sys.stderr, force=True)
+    if verbose < 2:
+        for noisy in ("tensorflow", "absl", "tf2onnx", "h5py", "onnxruntime"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: maps EdgeoptError and interrupts to the documented exit codes."""
+    try:
+        rv = cli.main(args=argv, prog_name="edgeopt", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted; finished stages are kept and reused on the next run", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except EdgeoptError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a crash inside a library: say so, keep the traceback for -vv
+        logging.getLogger("edgeopt").debug("traceback", exc_info=True)
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (run with -vv for the traceback)", err=True)
+        sys.exit(EXIT_TOOLCHAIN)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,51 @@
+"""`edgeopt optimize RECIPE`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from edgeopt.errors import EXIT_GATE_FAILED, EXIT_OK
+
+
+@click.command()
+@click.argument("recipe", type=click.Path(dir_okay=False, path_type=str))
+@click.option("-o", "--run-dir", type=click.Path(file_okay=False), help="Run directory (default: runs/<recipe name>).")
+@click.option("--force", is_flag=True, help="Run every stage again instead of reusing finished ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the table.")
+def optimize(recipe: str, run_dir: str | None, force: bool, as_json: bool) -> int:
+    """Run RECIPE end to end and write a run directory. Exit 0 if every gate holds, 1 if one fails."""
+    from edgeopt.pipeline.optimize import optimize as run
+
+    report = run(recipe, run_dir=run_dir, force=force)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        print_summary(report)
+    return EXIT_OK if report["passed"] else EXIT_GATE_FAILED
+
+
+def print_summary(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from edgeopt.report.markdown import HEADERS, artifact_rows
+
+    console = Console(file=sys.stdout, width=max(100, Console().width))
+    verify = report.get("verify")
+    title = f"edgeopt: {report['recipe']}"
+    if verify:
+        title += f" (float Keras top-1 {verify['float_top1']:.4f} on {verify['samples']} {verify['split']} samples)"
+    table = Table(title=title)
+    for h in HEADERS:
+        table.add_column(h, justify="left" if h == "artifact" else "right")
+    for row in artifact_rows(report):
+        table.add_row(*row)
+    console.print(table)
+    failed = [g for g in report["gates"] if not g["passed"]]
+    for g in failed:
+        console.print(f"[red]gate failed[/red]: {g['gate']} on {g['artifact']}: {g['value']:.4f} vs limit {g['limit']:.4f}")
+    verdict = "[green]PASS[/green]" if report["passed"] else "[red]FAIL[/red]"
+    console.print(f"{verdict}  report: {report['run_dir']}/report.md")

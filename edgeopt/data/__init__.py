@@ -1,0 +1,64 @@
+"""Datasets: the bundled digits, users' .npz files and image folders, split deterministically."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from edgeopt.data.dataset import Dataset
+from edgeopt.errors import InputRejected
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Dataset", "load_dataset"]
+
+
+def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
+    """Read the source named by a DataConfig, resize, and split (stratified, seeded)."""
+    from sklearn.model_selection import train_test_split
+
+    from edgeopt.data import sources
+    from edgeopt.data.preprocess import resize_images
+
+    size, ch = cfg.image_size, cfg.channels
+    path = (base_dir / cfg.path) if cfg.path else None
+    if cfg.source == "npz":
+        arrays = sources.read_npz(path)
+        x_pool, y_pool = resize_images(arrays["x_train"], size, ch), arrays["y_train"]
+        x_test, y_test = resize_images(arrays["x_test"], size, ch), arrays["y_test"]
+        n_cls = int(max(y_pool.max(), y_test.max())) + 1
+        names = tuple(str(n) for n in arrays["class_names"]) if "class_names" in arrays else None
+        names = names or tuple(str(i) for i in range(n_cls))
+    else:
+        if cfg.source == "digits":
+            x_raw, y_all, names = sources.read_digits()
+        else:
+            x_raw, y_all, names = sources.read_folder(path, ch)
+        x_all = resize_images(x_raw, size, ch)
+        _check_stratifiable(y_all, cfg.test_fraction, "test")
+        x_pool, x_test, y_pool, y_test = train_test_split(
+            x_all, y_all, test_size=cfg.test_fraction, stratify=y_all, random_state=seed
+        )
+    if len(names) < int(max(y_pool.max(), y_test.max())) + 1:
+        raise InputRejected(f"labels reach {int(max(y_pool.max(), y_test.max()))} but only {len(names)} class names")
+    _check_stratifiable(y_pool, cfg.val_fraction, "validation")
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_pool, y_pool, test_size=cfg.val_fraction, stratify=y_pool, random_state=seed
+    )
+    ds = Dataset(x_train, y_train, x_val, y_val, x_test, y_test, tuple(names))
+    log.info("data: %s, %s", cfg.source, ds.summary()["samples"])
+    return ds
+
+
+def _check_stratifiable(y: np.ndarray, fraction: float, what: str) -> None:
+    counts = np.bincount(y)
+    present = counts[counts > 0]
+    if present.min() < 2:
+        cls = int(np.flatnonzero(counts == present.min())[0])
+        raise InputRejected(f"class {cls} has {present.min()} sample; a stratified {what} split needs at least 2")
+    if int(round(fraction * len(y))) < len(present):
+        raise InputRejected(
+            f"{what} split of {fraction:g} x {len(y)} samples is smaller than the {len(present)} classes"
+        )

@@ -1,0 +1,1 @@
+"""Read exported model files without running them: operators, tensor dtypes, float islands."""

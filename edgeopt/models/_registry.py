@@ -1,0 +1,43 @@
+"""One registry of model builders, keyed by function name (the timm `@register_model` convention).
+
+Builder modules import Keras inside the builder, so listing and validating names stays TensorFlow-free.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from typing import Any
+
+_BUILDERS: dict[str, Callable[..., Any]] = {}
+
+
+def register_model(fn: Callable[..., Any]) -> Callable[..., Any]:
+    name = fn.__name__
+    if name in _BUILDERS:
+        raise ValueError(f"model '{name}' is registered twice ({_BUILDERS[name].__module__} and {fn.__module__})")
+    _BUILDERS[name] = fn
+    return fn
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    _load_builtin()
+    return sorted(n for n in _BUILDERS if fnmatch.fnmatch(n, pattern))
+
+
+def get_builder(name: str) -> Callable[..., Any]:
+    _load_builtin()
+    try:
+        return _BUILDERS[name]
+    except KeyError:
+        raise ValueError(f"unknown model '{name}'. Received: {name!r}; known: {', '.join(sorted(_BUILDERS))}") from None
+
+
+def create_model(name: str, **kwargs: Any):
+    """Build a registered tf_keras model: `create_model("mobilenet_v2", width=0.5, num_classes=10)`."""
+    return get_builder(name)(**kwargs)
+
+
+def _load_builtin() -> None:
+    # Importing the family modules registers their builders; they are TF-free at import time.
+    from edgeopt.models import mobilenet_v2, tiny  # noqa: F401

@@ -1,0 +1,19 @@
+"""Saving and loading edgeopt's own tf_keras models (the .keras zip format, safe mode on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edgeopt.atomic import atomic_path
+
+
+def save_keras_model(model, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+
+
+def load_keras_model(path: Path):
+    from edgeopt._keras import keras
+
+    # safe_mode refuses deserializing Lambda code; edgeopt's own models never need it.
+    return keras.models.load_model(path, compile=False, safe_mode=True)

@@ -1,0 +1,67 @@
+"""What a stage sees: the recipe, its own output folder, and the committed records of the stages it needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """A finished stage as committed in its stage.json."""
+
+    name: str
+    key: str
+    dir: Path
+    outputs: dict[str, dict[str, Any]]  # name -> {"file", "sha256", "bytes"}
+    result: dict[str, Any]
+    reused: bool = False
+
+    def path(self, output: str) -> Path:
+        try:
+            return self.dir / self.outputs[output]["file"]
+        except KeyError:
+            raise KeyError(f"stage '{self.name}' has no output '{output}'; it has {sorted(self.outputs)}") from None
+
+
+@dataclass
+class StageContext:
+    recipe: Any
+    recipe_dir: Path
+    run_dir: Path
+    stage_dir: Path
+    upstream: dict[str, StageRecord] = field(default_factory=dict)
+
+    def out(self, filename: str) -> Path:
+        return self.stage_dir / filename
+
+    def need(self, stage: str) -> StageRecord:
+        try:
+            return self.upstream[stage]
+        except KeyError:
+            raise KeyError(f"this stage needs '{stage}', which is not among its inputs {sorted(self.upstream)}") from None
+
+    def has(self, stage: str) -> bool:
+        return stage in self.upstream
+
+    @cached_property
+    def dataset(self):
+        from edgeopt.data.dataset import Dataset
+
+        return Dataset.load(self.need("data").path("dataset"))
+
+    def load_model(self):
+        """The float Keras model to export: the trained one, or the built one when training is skipped."""
+        from edgeopt.models.io import load_keras_model
+
+        return load_keras_model(self.need("model").path("model"))
+
+
+@dataclass(frozen=True)
+class StageOutput:
+    """What a stage's run() returns: files it wrote in its folder (name -> filename) and a JSON-able result."""
+
+    files: dict[str, str]
+    result: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,72 @@
+"""The stage order, written once. Stages never import each other; this table is the only wiring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str
+    module: str  # edgeopt.stages.<module>, imported only when the stage runs
+    config: Callable[[Any, Path], dict]  # the recipe slice that determines the stage's outputs (its cache key)
+    needs: tuple[str, ...]  # upstream stages; "model" means train if the recipe trains, else build
+    cached: bool = True
+
+
+def _dump(section: Any) -> Any:
+    return None if section is None else section.model_dump(mode="json")
+
+
+def _data_config(recipe, recipe_dir: Path) -> dict:
+    from edgeopt.data.fingerprint import source_fingerprint
+
+    return {"data": _dump(recipe.data), "seed": recipe.seed, "source": source_fingerprint(recipe.data, recipe_dir)}
+
+
+def _bench_config(recipe, recipe_dir: Path) -> dict:
+    from edgeopt.runtime.environment import machine_key
+
+    # A latency belongs to a machine: re-running elsewhere must measure again.
+    return {"bench": _dump(recipe.bench), "machine": machine_key()}
+
+
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("data", "data", _data_config, ()),
+    StageSpec("build", "build", lambda r, d: {"model": _dump(r.model), "seed": r.seed}, ("data",)),
+    StageSpec("train", "train", lambda r, d: {"train": _dump(r.train), "seed": r.seed}, ("data", "build")),
+    StageSpec("quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data",)),
+    StageSpec(
+        "export", "export", lambda r, d: {"export": _dump(r.export), "quantize": _dump(r.quantize)},
+        ("model", "quantize"),
+    ),
+    StageSpec("verify", "verify", lambda r, d: {"verify": _dump(r.verify)}, ("data", "model", "export")),
+    StageSpec("bench", "bench", _bench_config, ("export",)),
+    StageSpec(
+        "report", "report", lambda r, d: {}, ("data", "build", "train", "export", "verify", "bench"), cached=False
+    ),
+)
+
+
+def plan(recipe) -> list[StageSpec]:
+    """The stages this recipe runs, in order. A missing optional section skips its stage."""
+    skip = {
+        "train": recipe.train is None,
+        "quantize": recipe.quantize is None,
+        "verify": recipe.verify is None,
+        "bench": recipe.bench is None,
+    }
+    return [s for s in STAGES if not skip.get(s.name, False)]
+
+
+def resolve_needs(spec: StageSpec, done: dict) -> dict:
+    """Map a stage's declared needs to finished records; optional upstreams that were skipped are left out."""
+    out = {}
+    for need in spec.needs:
+        name = ("train" if "train" in done else "build") if need == "model" else need
+        if name in done:
+            out[need] = done[name]
+    return out

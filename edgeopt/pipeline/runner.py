@@ -1,0 +1,116 @@
+"""Runs the planned stages in order, reusing any stage whose committed stage.json matches its cache key."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from edgeopt import __version__
+from edgeopt.atomic import write_json
+from edgeopt.hashing import sha256_file, sha256_json
+from edgeopt.pipeline.context import StageContext, StageOutput, StageRecord
+from edgeopt.pipeline.plan import StageSpec, plan, resolve_needs
+
+log = logging.getLogger(__name__)
+
+STAGE_FILE = "stage.json"
+
+
+def run_pipeline(recipe, recipe_dir: Path, run_dir: Path, force: bool = False) -> dict[str, StageRecord]:
+    """Run every stage of `recipe` into `run_dir`; returns the records by stage name (report last)."""
+    from edgeopt.runtime.environment import library_versions
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json(run_dir / "recipe.json", recipe.model_dump(mode="json"))
+    versions = library_versions()
+    done: dict[str, StageRecord] = {}
+    for index, spec in enumerate(plan(recipe), start=1):
+        upstream = resolve_needs(spec, done)
+        key = sha256_json(
+            {
+                "stage": spec.name,
+                "config": spec.config(recipe, recipe_dir),
+                "upstream": {k: v.key for k, v in upstream.items()},
+                "edgeopt": __version__,
+                "versions": versions,
+            }
+        )
+        stage_dir = run_dir / f"{index:02d}-{spec.name}-{key[:8]}"
+        record = None if (force or not spec.cached) else _reuse(stage_dir, spec.name, key)
+        if record is None:
+            record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions)
+        else:
+            log.info("%-8s reused %s", spec.name, stage_dir.name)
+        done[spec.name] = record
+    write_json(
+        run_dir / "manifest.json",
+        {
+            "edgeopt": __version__,
+            "recipe": recipe.name,
+            "stages": [
+                {"name": r.name, "dir": r.dir.name, "key": r.key, "reused": r.reused, "outputs": r.outputs}
+                for r in done.values()
+            ],
+        },
+    )
+    return done
+
+
+def _reuse(stage_dir: Path, name: str, key: str) -> StageRecord | None:
+    meta_path = stage_dir / STAGE_FILE
+    if not meta_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("key") != key:
+            return None
+        for out in meta["outputs"].values():
+            f = stage_dir / out["file"]
+            if not f.is_file() or f.stat().st_size != out["bytes"] or sha256_file(f) != out["sha256"]:
+                log.warning("%s: %s changed since it was written; running the stage again", name, f)
+                return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return StageRecord(name, key, stage_dir, meta["outputs"], meta["result"], reused=True)
+
+
+def _run_stage(
+    spec: StageSpec,
+    key: str,
+    stage_dir: Path,
+    recipe,
+    recipe_dir: Path,
+    run_dir: Path,
+    upstream: dict[str, StageRecord],
+    versions: dict[str, str],
+) -> StageRecord:
+    if stage_dir.exists():  # an unfinished attempt (no stage.json) or a forced re-run
+        shutil.rmtree(stage_dir)
+    stage_dir.mkdir(parents=True)
+    module = importlib.import_module(f"edgeopt.stages.{spec.module}")
+    ctx = StageContext(recipe=recipe, recipe_dir=recipe_dir, run_dir=run_dir, stage_dir=stage_dir, upstream=upstream)
+    started = time.perf_counter()
+    output: StageOutput = module.run(ctx)
+    seconds = time.perf_counter() - started
+    outputs: dict[str, dict[str, Any]] = {}
+    for name, filename in output.files.items():
+        f = stage_dir / filename
+        outputs[name] = {"file": filename, "sha256": sha256_file(f), "bytes": f.stat().st_size}
+    meta = {
+        "stage": spec.name,
+        "key": key,
+        "config": spec.config(recipe, recipe_dir),
+        "inputs": {k: {"stage": v.name, "key": v.key, "dir": v.dir.name} for k, v in upstream.items()},
+        "versions": versions,
+        "outputs": outputs,
+        "result": output.result,
+        "seconds": round(seconds, 3),
+    }
+    write_json(stage_dir / STAGE_FILE, meta)  # committed last: the stage counts as done only from here
+    log.info("%-8s done in %.1f s -> %s", spec.name, seconds, stage_dir.name)
+    return StageRecord(spec.name, key, stage_dir, outputs, output.result)

@@ -1,0 +1,135 @@
+"""YAML text -> validated Recipe, with every problem reported as `file:line:col: key.path: message`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from edgeopt.errors import RecipeError
+
+MAX_RECIPE_BYTES = 1_000_000  # a recipe is a page of YAML; anything this big is a mistake or an attack
+
+
+def load_recipe(path: str | Path):
+    """Read and validate a recipe file. Raises RecipeError (exit 2) with file:line:col messages."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RecipeError(f"{path}: recipe file not found") from None
+    except IsADirectoryError:
+        raise RecipeError(f"{path}: is a directory, expected a recipe YAML file") from None
+    except OSError as exc:
+        raise RecipeError(f"{path}: cannot read recipe: {exc.strerror}") from None
+    if len(raw) > MAX_RECIPE_BYTES:
+        raise RecipeError(f"{path}: recipe is {len(raw):,} bytes; the limit is {MAX_RECIPE_BYTES:,}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RecipeError(f"{path}:{line}: recipe is not valid UTF-8 (byte {exc.start})") from None
+    return parse_recipe(text, source=str(path))
+
+
+def parse_recipe(text: str, source: str = "<recipe>"):
+    from pydantic import ValidationError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    from edgeopt.recipe.schema import Recipe
+
+    if not text.strip():
+        raise RecipeError(f"{source}:1:1: recipe is empty; expected a mapping with at least 'name'")
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise RecipeError(f"{where}: YAML error: {_one_line(problem)}") from None
+    except YAMLError as exc:
+        raise RecipeError(f"{source}: YAML error: {_one_line(str(exc))}") from None
+    if not isinstance(doc, dict):
+        raise RecipeError(
+            f"{source}:1:1: the recipe must be a mapping of sections; received {type(doc).__name__}"
+        )
+    try:
+        return Recipe.model_validate(_plain(doc))
+    except ValidationError as exc:
+        problems = [_describe(err, doc, source) for err in exc.errors()]
+        raise RecipeError("\n".join(problems), problems) from None
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip containers -> plain dict/list so pydantic's strict mode accepts them."""
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _locate(doc: Any, loc: tuple, key_itself: bool) -> tuple[int, int] | None:
+    """0-based (line, col) of the node at `loc` in the ruamel tree, or of its nearest existing parent."""
+    node, pos = doc, (getattr(doc.lc, "line", 0), getattr(doc.lc, "col", 0))
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and part in node:
+            pos = node.lc.key(part) if (last and key_itself) else node.lc.value(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            pos = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+    return pos
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    from edgeopt.recipe.schema import Recipe
+
+    model: Any = Recipe
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return []
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        model = next((c for c in candidates if isinstance(c, type) and hasattr(c, "model_fields")), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _describe(err: dict, doc: Any, source: str) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind = err["type"]
+    path = ".".join(str(p) for p in loc) or "(top level)"
+    line, col = _locate(doc, loc, key_itself=kind == "extra_forbidden") or (0, 0)
+    where = f"{source}:{line + 1}:{col + 1}"
+    received = err.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{where}: {path}: unknown key{hint} Allowed keys: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"{where}: {path}: required key is missing"
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'|(\b\d+\b)", err["ctx"]["expected"])
+        values = [a or b for a, b in allowed]
+        close = difflib.get_close_matches(str(received), values, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{where}: {path}: received {received!r}{hint} Allowed: {', '.join(values)}"
+    message = err["msg"].removeprefix("Value error, ")
+    if kind in ("value_error", "assertion_error") or loc == ():
+        return f"{where}: {path}: {message}"
+    return f"{where}: {path}: {message}; received {received!r}"

@@ -1,0 +1,71 @@
+"""report.md: the tables a reviewer reads in a pull request, rendered from report.json."""
+
+from __future__ import annotations
+
+
+def fmt_bytes(n: int) -> str:
+    return f"{n / 1024:,.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.2f} MiB"
+
+
+def artifact_rows(report: dict) -> list[list[str]]:
+    """Rows shared by report.md and the CLI summary table."""
+    rows = []
+    for a in report["artifacts"]:
+        acc, lat = a.get("accuracy"), a.get("latency")
+        rows.append(
+            [
+                a["name"],
+                fmt_bytes(a["bytes"]),
+                f"{acc['top1']:.4f}" if acc else "-",
+                f"{acc['drop'] * 100:+.2f}" if acc else "-",
+                f"{acc['agreement']:.4f}" if acc else "-",
+                f"{lat['p50_ms']:.3f}" if lat else "-",
+                f"{lat['p90_ms']:.3f}" if lat else "-",
+                f"{lat['speedup_vs_float32']:.2f}x" if lat and "speedup_vs_float32" in lat else "-",
+            ]
+        )
+    return rows
+
+
+HEADERS = ["artifact", "size", "top-1", "drop (pts)", "agreement", "p50 ms", "p90 ms", "vs float32"]
+
+
+def render_markdown(report: dict) -> str:
+    lines = [f"# edgeopt report: {report['recipe']}", ""]
+    verify, bench, model = report.get("verify"), report.get("bench"), report["model"]
+    lines.append(
+        f"Model `{model['name']}` ({model['parameters']:,} parameters), data {report['data']['input_shape']} "
+        f"x {report['data']['num_classes']} classes, samples {report['data']['samples']}."
+    )
+    if verify:
+        lines.append(
+            f"Float Keras top-1 **{verify['float_top1']:.4f}** on {verify['samples']} {verify['split']} samples; "
+            f"drop is {verify['drop_type']}, in points of top-1 (1 pt = 0.01)."
+        )
+    if bench:
+        m = bench["machine"]
+        lines.append(
+            f"Latency: batch {bench['batch']}, {bench['threads']} thread(s), {bench['warmup']} warm-up + "
+            f"{bench['runs']} interleaved runs per file on {m['cpu']} ({', '.join(m['isa']) or 'no listed ISA extensions'}). "
+            "'vs float32' is the float32 p50 of the same format divided by this file's p50."
+        )
+    lines += ["", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(r) + " |" for r in artifact_rows(report)]
+    if report["gates"]:
+        lines += ["", "## Gates", "", "| gate | artifact | limit | value | result |", "|---|---|---|---|---|"]
+        for g in report["gates"]:
+            lines.append(
+                f"| {g['gate']} | {g['artifact']} | {g['limit']:.4f} | {g['value']:.4f} | "
+                f"{'pass' if g['passed'] else '**FAIL**'} |"
+            )
+    lines += ["", f"Result: **{'PASS' if report['passed'] else 'FAIL'}**", ""]
+    for a in report["artifacts"]:
+        c = a.get("contents", {})
+        if a["format"] == "tflite" and a["precision"] == "int8":
+            lines.append(
+                f"- `{a['name']}`: {c.get('int8_compute_share', 0):.0%} of compute operators run in int8; "
+                f"float compute operators: {', '.join(c.get('float_compute_ops', [])) or 'none'}."
+            )
+        if a["format"] == "onnx" and a["precision"] == "int8":
+            lines.append(f"- `{a['name']}`: {c.get('qdq_nodes', 0)} QuantizeLinear/DequantizeLinear nodes (QDQ format).")
+    return "\n".join(lines) + "\n"

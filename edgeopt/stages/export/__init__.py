@@ -1,0 +1,67 @@
+"""Export stage: write every file the recipe's export section asks for, and describe what each contains."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from edgeopt.errors import ToolchainError
+from edgeopt.hashing import gzip_size
+from edgeopt.pipeline.context import StageContext, StageOutput
+
+log = logging.getLogger(__name__)
+
+
+def run(ctx: StageContext) -> StageOutput:
+    from edgeopt.inspect.onnx import read_onnx
+    from edgeopt.inspect.tflite import read_tflite
+    from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
+    from edgeopt.stages.export.tflite import export_tflite
+
+    cfg, model = ctx.recipe.export, ctx.load_model()
+    calibration = np.load(ctx.need("quantize").path("calibration")) if ctx.has("quantize") else None
+    files: dict[str, str] = {}
+    artifacts: list[dict] = []
+
+    def record(name: str, fmt: str, precision: str, contents: dict) -> None:
+        path = ctx.out(files[name])
+        artifacts.append(
+            {
+                "name": name,
+                "format": fmt,
+                "precision": precision,
+                "file": files[name],
+                "bytes": path.stat().st_size,
+                "gzip_bytes": gzip_size(path),
+                "contents": contents,
+            }
+        )
+        log.info("export: %s (%s bytes)", files[name], f"{path.stat().st_size:,}")
+
+    for precision in cfg.tflite:
+        name = f"tflite_{precision}"
+        files[name] = f"model_{precision}.tflite"
+        export_tflite(model, ctx.out(files[name]), precision, calibration)
+        contents = read_tflite(ctx.out(files[name])).to_dict()
+        if precision == "int8" and contents["float_compute_ops"]:
+            raise ToolchainError(
+                f"{files[name]}: int8 export still has float compute operators {contents['float_compute_ops']}"
+            )
+        record(name, "tflite", precision, contents)
+
+    if cfg.onnx:
+        float_file = "model_float32.onnx"
+        export_onnx_float(model, ctx.out(float_file), cfg.onnx_opset)
+        if "float32" in cfg.onnx:
+            files["onnx_float32"] = float_file
+            record("onnx_float32", "onnx", "float32", read_onnx(ctx.out(float_file)))
+        if "int8" in cfg.onnx:
+            files["onnx_int8"] = "model_int8.onnx"
+            quantize_onnx_int8(
+                ctx.out(float_file), ctx.out(files["onnx_int8"]), calibration, ctx.recipe.quantize.per_channel
+            )
+            record("onnx_int8", "onnx", "int8", read_onnx(ctx.out(files["onnx_int8"])))
+        if "float32" not in cfg.onnx:
+            ctx.out(float_file).unlink()
+    return StageOutput(files, {"artifacts": artifacts})

@@ -1,0 +1,67 @@
+"""ONNX export: tf2onnx for float32, then onnxruntime.quantization static QDQ (per-channel) for int8."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from edgeopt.atomic import atomic_path
+from edgeopt.errors import ToolchainError
+
+log = logging.getLogger(__name__)
+
+INPUT_NAME = "input"
+
+
+def export_onnx_float(model, path: Path, opset: int) -> None:
+    import tf2onnx
+
+    from edgeopt._keras import tf
+
+    spec = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name=INPUT_NAME)]
+    try:
+        with atomic_path(path) as tmp:
+            tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=str(tmp))
+    except Exception as exc:
+        raise ToolchainError(f"tf2onnx conversion failed: {type(exc).__name__}: {exc}") from exc
+
+
+def quantize_onnx_int8(float_path: Path, path: Path, calibration: np.ndarray, per_channel: bool) -> None:
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quant_pre_process,
+        quantize_static,
+    )
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._it = iter(calibration)
+
+        def get_next(self):
+            sample = next(self._it, None)
+            return None if sample is None else {INPUT_NAME: sample[None].astype(np.float32)}
+
+    with tempfile.TemporaryDirectory(prefix="edgeopt-ort-") as work:
+        prepared = Path(work) / "prepared.onnx"
+        try:
+            # Shape inference and graph cleanup first, as onnxruntime recommends before static quantization.
+            quant_pre_process(str(float_path), str(prepared))
+            with atomic_path(path) as tmp:
+                quantize_static(
+                    str(prepared),
+                    str(tmp),
+                    Reader(),
+                    quant_format=QuantFormat.QDQ,
+                    per_channel=per_channel,
+                    activation_type=QuantType.QInt8,
+                    weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.MinMax,
+                )
+        except Exception as exc:
+            raise ToolchainError(f"onnxruntime static quantization failed: {type(exc).__name__}: {exc}") from exc

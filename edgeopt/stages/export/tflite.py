@@ -1,0 +1,37 @@
+"""TFLite export with the TensorFlow Lite converter: float32, and full-integer int8 with int8 input/output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from edgeopt.atomic import write_bytes
+from edgeopt.errors import ToolchainError
+
+
+def export_tflite(model, path: Path, precision: str, calibration: np.ndarray | None = None) -> None:
+    from edgeopt._keras import tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if precision == "int8":
+        if calibration is None:
+            raise ValueError("int8 export needs calibration samples")
+
+        def representative():
+            for sample in calibration:
+                yield [sample[None].astype(np.float32)]
+
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = representative
+        # Refuse float fallbacks: a layer the int8 kernels cannot run makes the conversion fail loudly.
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    elif precision != "float32":
+        raise ValueError(f"unsupported TFLite precision {precision!r}")
+    try:
+        data = converter.convert()
+    except Exception as exc:  # the converter raises a zoo of types (ConverterError, RuntimeError, ...)
+        raise ToolchainError(f"TFLite {precision} conversion failed: {type(exc).__name__}: {exc}") from exc
+    write_bytes(path, data)
