@@ -7,9 +7,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from edgeopt.errors import EdgeoptError  # noqa: E402
-from edgeopt.models import create_model, list_models  # noqa: E402
-from edgeopt.recipe import load_recipe  # noqa: E402
+from edgeopt.errors import EdgeoptError
+from edgeopt.models import create_model, list_models
+from edgeopt.recipe import load_recipe
 
 
 def optimize(recipe_path, run_dir=None, force: bool = False) -> dict:

@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep C++ info chatter (cuda stubs, oneDNN) off stderr
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # noqa: E402
-import tf_keras as keras  # noqa: E402
+from edgeopt.native_stderr import captured_native_stderr
+
+with captured_native_stderr("tensorflow import"):
+    import tensorflow as tf
+    import tf_keras as keras
 
 tf.get_logger().setLevel("ERROR")
 

@@ -12,9 +12,21 @@ from edgeopt import __version__
 from edgeopt.errors import EXIT_INTERRUPTED, EXIT_TOOLCHAIN, EdgeoptError
 
 _COMMANDS = {
-    "optimize": ("edgeopt.cli.optimize", "optimize", "Run a recipe end to end: build, train, quantize, export, verify, bench, report."),
-    "validate": ("edgeopt.cli.validate", "validate", "Check a recipe without running anything (no TensorFlow import)."),
-    "schema": ("edgeopt.cli.validate", "schema", "Print the recipe's JSON Schema (for editors and CI linting)."),
+    "optimize": (
+        "edgeopt.cli.optimize",
+        "optimize",
+        "Run a recipe end to end: build, train, quantize, export, verify, bench, report.",
+    ),
+    "validate": (
+        "edgeopt.cli.validate",
+        "validate",
+        "Check a recipe without running anything (no TensorFlow import).",
+    ),
+    "schema": (
+        "edgeopt.cli.validate",
+        "schema",
+        "Print the recipe's JSON Schema (for editors and CI linting).",
+    ),
     "models": ("edgeopt.cli.models", "models", "List the registered model builders."),
 }
 
@@ -70,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except Exception as exc:  # a crash inside a library: say so, keep the traceback for -vv
         logging.getLogger("edgeopt").debug("traceback", exc_info=True)
-        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (run with -vv for the traceback)", err=True)
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {exc} (run with -vv for the traceback)", err=True
+        )
         sys.exit(EXIT_TOOLCHAIN)
     sys.exit(rv if isinstance(rv, int) else 0)

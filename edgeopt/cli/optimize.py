@@ -12,7 +12,9 @@ from edgeopt.errors import EXIT_GATE_FAILED, EXIT_OK
 
 @click.command()
 @click.argument("recipe", type=click.Path(dir_okay=False, path_type=str))
-@click.option("-o", "--run-dir", type=click.Path(file_okay=False), help="Run directory (default: runs/<recipe name>).")
+@click.option(
+    "-o", "--run-dir", type=click.Path(file_okay=False), help="Run directory (default: runs/<recipe name>)."
+)
 @click.option("--force", is_flag=True, help="Run every stage again instead of reusing finished ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the table.")
 def optimize(recipe: str, run_dir: str | None, force: bool, as_json: bool) -> int:
@@ -46,6 +48,8 @@ def print_summary(report: dict) -> None:
     console.print(table)
     failed = [g for g in report["gates"] if not g["passed"]]
     for g in failed:
-        console.print(f"[red]gate failed[/red]: {g['gate']} on {g['artifact']}: {g['value']:.4f} vs limit {g['limit']:.4f}")
+        console.print(
+            f"[red]gate failed[/red]: {g['gate']} on {g['artifact']}: {g['value']:.4f} vs limit {g['limit']:.4f}"
+        )
     verdict = "[green]PASS[/green]" if report["passed"] else "[red]FAIL[/red]"
     console.print(f"{verdict}  report: {report['run_dir']}/report.md")

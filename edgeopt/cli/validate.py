@@ -9,7 +9,9 @@ import click
 
 @click.command()
 @click.argument("recipe", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the resolved recipe (defaults filled in) as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the resolved recipe (defaults filled in) as JSON."
+)
 def validate(recipe: str, as_json: bool) -> int:
     """Check RECIPE: YAML syntax, keys, types, ranges and combinations. Exit 0 if valid, 2 if not."""
     from edgeopt.pipeline.plan import plan

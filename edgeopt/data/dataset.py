@@ -50,5 +50,5 @@ class Dataset:
             "input_shape": list(self.input_shape),
             "num_classes": self.num_classes,
             "class_names": list(self.class_names),
-            "samples": {s: int(len(getattr(self, f"y_{s}"))) for s in SPLITS},
+            "samples": {s: len(getattr(self, f"y_{s}")) for s in SPLITS},
         }

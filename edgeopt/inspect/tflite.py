@@ -90,7 +90,11 @@ def read_tflite(path: Path) -> TFLiteSummary:
                 for i in indices:
                     t = graph.Tensors(int(i))
                     q = t.Quantization()
-                    entry = {"name": t.Name().decode(), "dtype": tensor_type(int(i)), "shape": t.ShapeAsNumpy().tolist()}
+                    entry = {
+                        "name": t.Name().decode(),
+                        "dtype": tensor_type(int(i)),
+                        "shape": t.ShapeAsNumpy().tolist(),
+                    }
                     if q is not None and q.ScaleLength():
                         entry["scale"] = float(q.Scale(0))
                         entry["zero_point"] = int(q.ZeroPoint(0))

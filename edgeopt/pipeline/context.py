@@ -23,7 +23,9 @@ class StageRecord:
         try:
             return self.dir / self.outputs[output]["file"]
         except KeyError:
-            raise KeyError(f"stage '{self.name}' has no output '{output}'; it has {sorted(self.outputs)}") from None
+            raise KeyError(
+                f"stage '{self.name}' has no output '{output}'; it has {sorted(self.outputs)}"
+            ) from None
 
 
 @dataclass
@@ -41,7 +43,9 @@ class StageContext:
         try:
             return self.upstream[stage]
         except KeyError:
-            raise KeyError(f"this stage needs '{stage}', which is not among its inputs {sorted(self.upstream)}") from None
+            raise KeyError(
+                f"this stage needs '{stage}', which is not among its inputs {sorted(self.upstream)}"
+            ) from None
 
     def has(self, stage: str) -> bool:
         return stage in self.upstream

@@ -12,7 +12,9 @@ from typing import Any
 class StageSpec:
     name: str
     module: str  # edgeopt.stages.<module>, imported only when the stage runs
-    config: Callable[[Any, Path], dict]  # the recipe slice that determines the stage's outputs (its cache key)
+    config: Callable[
+        [Any, Path], dict
+    ]  # the recipe slice that determines the stage's outputs (its cache key)
     needs: tuple[str, ...]  # upstream stages; "model" means train if the recipe trains, else build
     cached: bool = True
 
@@ -24,7 +26,11 @@ def _dump(section: Any) -> Any:
 def _data_config(recipe, recipe_dir: Path) -> dict:
     from edgeopt.data.fingerprint import source_fingerprint
 
-    return {"data": _dump(recipe.data), "seed": recipe.seed, "source": source_fingerprint(recipe.data, recipe_dir)}
+    return {
+        "data": _dump(recipe.data),
+        "seed": recipe.seed,
+        "source": source_fingerprint(recipe.data, recipe_dir),
+    }
 
 
 def _bench_config(recipe, recipe_dir: Path) -> dict:
@@ -38,15 +44,23 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("data", "data", _data_config, ()),
     StageSpec("build", "build", lambda r, d: {"model": _dump(r.model), "seed": r.seed}, ("data",)),
     StageSpec("train", "train", lambda r, d: {"train": _dump(r.train), "seed": r.seed}, ("data", "build")),
-    StageSpec("quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data",)),
     StageSpec(
-        "export", "export", lambda r, d: {"export": _dump(r.export), "quantize": _dump(r.quantize)},
+        "quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data",)
+    ),
+    StageSpec(
+        "export",
+        "export",
+        lambda r, d: {"export": _dump(r.export), "quantize": _dump(r.quantize)},
         ("model", "quantize"),
     ),
     StageSpec("verify", "verify", lambda r, d: {"verify": _dump(r.verify)}, ("data", "model", "export")),
-    StageSpec("bench", "bench", _bench_config, ("export",)),
+    StageSpec("bench", "bench", _bench_config, ("data", "export")),
     StageSpec(
-        "report", "report", lambda r, d: {}, ("data", "build", "train", "export", "verify", "bench"), cached=False
+        "report",
+        "report",
+        lambda r, d: {},
+        ("data", "build", "train", "export", "verify", "bench"),
+        cached=False,
     ),
 )
 

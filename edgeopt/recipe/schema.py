@@ -46,7 +46,9 @@ class DataConfig(_Section):
     @model_validator(mode="after")
     def _path_matches_source(self) -> DataConfig:
         if self.source == "digits" and self.path is not None:
-            raise ValueError("'path' is not used with source 'digits'; remove it or set source to npz or folder")
+            raise ValueError(
+                "'path' is not used with source 'digits'; remove it or set source to npz or folder"
+            )
         if self.source != "digits" and not self.path:
             raise ValueError(f"source '{self.source}' needs a 'path'")
         return self
@@ -132,7 +134,8 @@ class VerifyConfig(_Section):
         0.01, ge=0.0, le=1.0, description="Gate: largest allowed top-1 drop versus float Keras."
     )
     drop_type: Literal["absolute", "relative"] = Field(
-        "absolute", description="absolute: points of accuracy (0.01 = 1 point). relative: share of float top-1."
+        "absolute",
+        description="absolute: points of accuracy (0.01 = 1 point). relative: share of float top-1.",
     )
     min_agreement: float | None = Field(
         None, ge=0.0, le=1.0, description="Gate: smallest allowed top-1 agreement with float Keras."

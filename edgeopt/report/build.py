@@ -40,7 +40,9 @@ def build_report(recipe, records: dict) -> dict:
         else {k: verify[k] for k in ("split", "samples", "drop_type", "float_top1")},
         "bench": None
         if not bench
-        else {k: bench[k] for k in ("threads", "warmup", "runs", "batch", "interleaved", "machine", "versions")},
+        else {
+            k: bench[k] for k in ("threads", "warmup", "runs", "batch", "interleaved", "machine", "versions")
+        },
         "artifacts": list(by_name.values()),
         "gates": gates,
         "passed": all(g["passed"] for g in gates),

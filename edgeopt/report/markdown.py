@@ -44,9 +44,10 @@ def render_markdown(report: dict) -> str:
         )
     if bench:
         m = bench["machine"]
+        isa = ", ".join(m["isa"]) or "no listed ISA extensions"
         lines.append(
             f"Latency: batch {bench['batch']}, {bench['threads']} thread(s), {bench['warmup']} warm-up + "
-            f"{bench['runs']} interleaved runs per file on {m['cpu']} ({', '.join(m['isa']) or 'no listed ISA extensions'}). "
+            f"{bench['runs']} interleaved runs per file on {m['cpu']} ({isa}). "
             "'vs float32' is the float32 p50 of the same format divided by this file's p50."
         )
     lines += ["", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
@@ -67,5 +68,7 @@ def render_markdown(report: dict) -> str:
                 f"float compute operators: {', '.join(c.get('float_compute_ops', [])) or 'none'}."
             )
         if a["format"] == "onnx" and a["precision"] == "int8":
-            lines.append(f"- `{a['name']}`: {c.get('qdq_nodes', 0)} QuantizeLinear/DequantizeLinear nodes (QDQ format).")
+            lines.append(
+                f"- `{a['name']}`: {c.get('qdq_nodes', 0)} QuantizeLinear/DequantizeLinear nodes (QDQ format)."
+            )
     return "\n".join(lines) + "\n"

@@ -43,9 +43,12 @@ class TFLiteRunner:
     def __init__(self, path: Path, threads: int = 1) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
+        from edgeopt.native_stderr import captured_native_stderr
+
         self.name = Path(path).name
-        self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
-        self.interpreter.allocate_tensors()
+        with captured_native_stderr("TFLite interpreter"):  # the XNNPACK banner
+            self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
+            self.interpreter.allocate_tensors()
         self._in = self.interpreter.get_input_details()[0]
         self._out = self.interpreter.get_output_details()[0]
         self._batch = int(self._in["shape"][0])

@@ -22,7 +22,11 @@ def run(ctx: StageContext) -> StageOutput:
 
     gates: list[dict] = []
     if cfg.min_accuracy is not None:
-        gates.append(_gate("min_accuracy", "keras_float32", cfg.min_accuracy, float_top1, float_top1 >= cfg.min_accuracy))
+        gates.append(
+            _gate(
+                "min_accuracy", "keras_float32", cfg.min_accuracy, float_top1, float_top1 >= cfg.min_accuracy
+            )
+        )
     results = []
     for art in export.result["artifacts"]:
         probs = open_runner(export.path(art["name"])).predict(x)
@@ -37,10 +41,16 @@ def run(ctx: StageContext) -> StageOutput:
         }
         results.append(entry)
         log.info(
-            "verify: %-13s top-1 %.4f drop %+.4f agreement %.4f", art["name"], top1, entry["drop"], entry["agreement"]
+            "verify: %-13s top-1 %.4f drop %+.4f agreement %.4f",
+            art["name"],
+            top1,
+            entry["drop"],
+            entry["agreement"],
         )
         if cfg.max_drop is not None:
-            gates.append(_gate("max_drop", art["name"], cfg.max_drop, entry["drop"], entry["drop"] <= cfg.max_drop))
+            gates.append(
+                _gate("max_drop", art["name"], cfg.max_drop, entry["drop"], entry["drop"] <= cfg.max_drop)
+            )
         if cfg.min_agreement is not None:
             ok = entry["agreement"] >= cfg.min_agreement
             gates.append(_gate("min_agreement", art["name"], cfg.min_agreement, entry["agreement"], ok))

@@ -10,6 +10,7 @@ import numpy as np
 
 from edgeopt.atomic import atomic_path
 from edgeopt.errors import ToolchainError
+from edgeopt.native_stderr import captured_native_stderr
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def export_onnx_float(model, path: Path, opset: int) -> None:
 
     spec = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name=INPUT_NAME)]
     try:
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, captured_native_stderr("tf2onnx"):
             tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=str(tmp))
     except Exception as exc:
         raise ToolchainError(f"tf2onnx conversion failed: {type(exc).__name__}: {exc}") from exc
@@ -51,8 +52,9 @@ def quantize_onnx_int8(float_path: Path, path: Path, calibration: np.ndarray, pe
         prepared = Path(work) / "prepared.onnx"
         try:
             # Shape inference and graph cleanup first, as onnxruntime recommends before static quantization.
-            quant_pre_process(str(float_path), str(prepared))
-            with atomic_path(path) as tmp:
+            with captured_native_stderr("onnxruntime quantization"):
+                quant_pre_process(str(float_path), str(prepared))
+            with atomic_path(path) as tmp, captured_native_stderr("onnxruntime quantization"):
                 quantize_static(
                     str(prepared),
                     str(tmp),
@@ -64,4 +66,6 @@ def quantize_onnx_int8(float_path: Path, path: Path, calibration: np.ndarray, pe
                     calibrate_method=CalibrationMethod.MinMax,
                 )
         except Exception as exc:
-            raise ToolchainError(f"onnxruntime static quantization failed: {type(exc).__name__}: {exc}") from exc
+            raise ToolchainError(
+                f"onnxruntime static quantization failed: {type(exc).__name__}: {exc}"
+            ) from exc

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from edgeopt.atomic import write_bytes
 from edgeopt.errors import ToolchainError
+from edgeopt.native_stderr import captured_native_stderr
 
 
 def export_tflite(model, path: Path, precision: str, calibration: np.ndarray | None = None) -> None:
@@ -31,7 +33,10 @@ def export_tflite(model, path: Path, precision: str, calibration: np.ndarray | N
     elif precision != "float32":
         raise ValueError(f"unsupported TFLite precision {precision!r}")
     try:
-        data = converter.convert()
+        with captured_native_stderr(f"TFLite {precision} converter"), warnings.catch_warnings():
+            # int8 I/O without input statistics is what we ask for; the scale comes from calibration.
+            warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
+            data = converter.convert()
     except Exception as exc:  # the converter raises a zoo of types (ConverterError, RuntimeError, ...)
         raise ToolchainError(f"TFLite {precision} conversion failed: {type(exc).__name__}: {exc}") from exc
     write_bytes(path, data)

@@ -1,0 +1,41 @@
+# `make demo` and `make test` do all the set-up: they create .venv if missing and install from pyproject.toml.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test test-fast lint format install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/edgeopt optimize recipes/quickstart.yaml
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check edgeopt tests benchmarks
+	$(BIN)/ruff format --check edgeopt tests benchmarks
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format edgeopt tests benchmarks
+	$(BIN)/ruff check --fix edgeopt tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache
