@@ -31,7 +31,33 @@ _COMMANDS = {
 }
 
 
+class Failure(click.ClickException):
+    """An error mapped to its documented exit code, printed as one `error: ...` block on stderr."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except EdgeoptError as exc:
+            raise Failure(str(exc), exc.exit_code) from exc
+        except KeyboardInterrupt:
+            message = "interrupted; finished stages are kept and reused on the next run"
+            raise Failure(message, EXIT_INTERRUPTED) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a crash inside a library: say so; the traceback is logged at -vv
+            logging.getLogger("edgeopt").debug("traceback", exc_info=True)
+            message = f"unexpected {type(exc).__name__}: {exc} (run with -vv for the traceback)"
+            raise Failure(message, EXIT_TOOLCHAIN) from exc
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(_COMMANDS)
 
@@ -66,24 +92,5 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: maps EdgeoptError and interrupts to the documented exit codes."""
-    try:
-        rv = cli.main(args=argv, prog_name="edgeopt", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("interrupted; finished stages are kept and reused on the next run", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except EdgeoptError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # a crash inside a library: say so, keep the traceback for -vv
-        logging.getLogger("edgeopt").debug("traceback", exc_info=True)
-        click.echo(
-            f"error: unexpected {type(exc).__name__}: {exc} (run with -vv for the traceback)", err=True
-        )
-        sys.exit(EXIT_TOOLCHAIN)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    """Console entry point."""
+    cli.main(args=argv, prog_name="edgeopt")

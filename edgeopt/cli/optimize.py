@@ -7,17 +7,15 @@ import sys
 
 import click
 
-from edgeopt.errors import EXIT_GATE_FAILED, EXIT_OK
+from edgeopt.errors import EXIT_GATE_FAILED
 
 
 @click.command()
 @click.argument("recipe", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "-o", "--run-dir", type=click.Path(file_okay=False), help="Run directory (default: runs/<recipe name>)."
-)
+@click.option("-o", "--run-dir", type=click.Path(file_okay=False), help="Run directory (default: runs/<recipe name>).")
 @click.option("--force", is_flag=True, help="Run every stage again instead of reusing finished ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the table.")
-def optimize(recipe: str, run_dir: str | None, force: bool, as_json: bool) -> int:
+def optimize(recipe: str, run_dir: str | None, force: bool, as_json: bool) -> None:
     """Run RECIPE end to end and write a run directory. Exit 0 if every gate holds, 1 if one fails."""
     from edgeopt.pipeline.optimize import optimize as run
 
@@ -26,7 +24,8 @@ def optimize(recipe: str, run_dir: str | None, force: bool, as_json: bool) -> in
         click.echo(json.dumps(report, indent=2))
     else:
         print_summary(report)
-    return EXIT_OK if report["passed"] else EXIT_GATE_FAILED
+    if not report["passed"]:
+        click.get_current_context().exit(EXIT_GATE_FAILED)
 
 
 def print_summary(report: dict) -> None:

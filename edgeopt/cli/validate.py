@@ -9,10 +9,8 @@ import click
 
 @click.command()
 @click.argument("recipe", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the resolved recipe (defaults filled in) as JSON."
-)
-def validate(recipe: str, as_json: bool) -> int:
+@click.option("--json", "as_json", is_flag=True, help="Print the resolved recipe (defaults filled in) as JSON.")
+def validate(recipe: str, as_json: bool) -> None:
     """Check RECIPE: YAML syntax, keys, types, ranges and combinations. Exit 0 if valid, 2 if not."""
     from edgeopt.pipeline.plan import plan
     from edgeopt.recipe import load_recipe
@@ -23,13 +21,11 @@ def validate(recipe: str, as_json: bool) -> int:
     else:
         stages = " -> ".join(s.name for s in plan(r))
         click.echo(f"{recipe}: valid recipe '{r.name}'; stages: {stages}")
-    return 0
 
 
 @click.command()
-def schema() -> int:
+def schema() -> None:
     """Print the JSON Schema of recipes."""
     from edgeopt.recipe.schema import Recipe
 
     click.echo(json.dumps(Recipe.model_json_schema(), indent=2))
-    return 0

@@ -42,9 +42,7 @@ def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
             x_all, y_all, test_size=cfg.test_fraction, stratify=y_all, random_state=seed
         )
     if len(names) < int(max(y_pool.max(), y_test.max())) + 1:
-        raise InputRejected(
-            f"labels reach {int(max(y_pool.max(), y_test.max()))} but only {len(names)} class names"
-        )
+        raise InputRejected(f"labels reach {int(max(y_pool.max(), y_test.max()))} but only {len(names)} class names")
     _check_stratifiable(y_pool, cfg.val_fraction, "validation")
     x_train, x_val, y_train, y_val = train_test_split(
         x_pool, y_pool, test_size=cfg.val_fraction, stratify=y_pool, random_state=seed
@@ -59,9 +57,7 @@ def _check_stratifiable(y: np.ndarray, fraction: float, what: str) -> None:
     present = counts[counts > 0]
     if present.min() < 2:
         cls = int(np.flatnonzero(counts == present.min())[0])
-        raise InputRejected(
-            f"class {cls} has {present.min()} sample; a stratified {what} split needs at least 2"
-        )
+        raise InputRejected(f"class {cls} has {present.min()} sample; a stratified {what} split needs at least 2")
     if round(fraction * len(y)) < len(present):
         raise InputRejected(
             f"{what} split of {fraction:g} x {len(y)} samples is smaller than the {len(present)} classes"

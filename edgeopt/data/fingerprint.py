@@ -16,9 +16,7 @@ def source_fingerprint(cfg, recipe_dir: Path) -> dict:
         return {"file": str(path.resolve()), "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
     if path.is_dir():
         entries = sorted(
-            (str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns)
-            for p in path.rglob("*")
-            if p.is_file()
+            (str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns) for p in path.rglob("*") if p.is_file()
         )
         from edgeopt.hashing import sha256_json
 

@@ -62,9 +62,7 @@ def read_folder(path: Path, channels: int) -> tuple[list[np.ndarray], np.ndarray
     for label, name in enumerate(classes):
         files = sorted(f for f in (path / name).iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
-            raise InputRejected(
-                f"{path / name}: class folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})"
-            )
+            raise InputRejected(f"{path / name}: class folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
         for f in files:
             try:
                 with Image.open(f) as im:
@@ -82,9 +80,7 @@ def to_unit_float(x: np.ndarray, what: str) -> np.ndarray:
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4:
-        raise InputRejected(
-            f"{what}: expected images shaped (N, H, W) or (N, H, W, C); received shape {x.shape}"
-        )
+        raise InputRejected(f"{what}: expected images shaped (N, H, W) or (N, H, W, C); received shape {x.shape}")
     if len(x) == 0:
         raise InputRejected(f"{what}: no samples")
     if np.issubdtype(x.dtype, np.integer):

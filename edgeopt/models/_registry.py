@@ -15,9 +15,7 @@ _BUILDERS: dict[str, Callable[..., Any]] = {}
 def register_model(fn: Callable[..., Any]) -> Callable[..., Any]:
     name = fn.__name__
     if name in _BUILDERS:
-        raise ValueError(
-            f"model '{name}' is registered twice ({_BUILDERS[name].__module__} and {fn.__module__})"
-        )
+        raise ValueError(f"model '{name}' is registered twice ({_BUILDERS[name].__module__} and {fn.__module__})")
     _BUILDERS[name] = fn
     return fn
 
@@ -32,9 +30,7 @@ def get_builder(name: str) -> Callable[..., Any]:
     try:
         return _BUILDERS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown model '{name}'. Received: {name!r}; known: {', '.join(sorted(_BUILDERS))}"
-        ) from None
+        raise ValueError(f"unknown model '{name}'. Received: {name!r}; known: {', '.join(sorted(_BUILDERS))}") from None
 
 
 def create_model(name: str, **kwargs: Any):

@@ -38,9 +38,7 @@ def mobilenet_v2(
     layers = keras.layers
     h, _, _ = check_common("mobilenet_v2", input_shape, num_classes, width, dropout)
     if not (0 < bn_momentum < 1):
-        raise ValueError(
-            f"mobilenet_v2: `bn_momentum` must be in (0, 1). Received: bn_momentum={bn_momentum}"
-        )
+        raise ValueError(f"mobilenet_v2: `bn_momentum` must be in (0, 1). Received: bn_momentum={bn_momentum}")
     small = h < 96 if small_input is None else bool(small_input)
 
     def bn(x, name):
@@ -48,9 +46,7 @@ def mobilenet_v2(
 
     inputs = keras.Input(shape=tuple(input_shape), name="input")
     ch = make_divisible(32 * width)
-    x = layers.Conv2D(ch, 3, strides=1 if small else 2, padding="same", use_bias=False, name="stem_conv")(
-        inputs
-    )
+    x = layers.Conv2D(ch, 3, strides=1 if small else 2, padding="same", use_bias=False, name="stem_conv")(inputs)
     x = layers.ReLU(6.0, name="stem_relu")(bn(x, "stem_bn"))
 
     block = 0
@@ -66,9 +62,7 @@ def mobilenet_v2(
             if t != 1:
                 y = layers.Conv2D(in_ch * t, 1, use_bias=False, name=prefix + "expand")(y)
                 y = layers.ReLU(6.0, name=prefix + "expand_relu")(bn(y, prefix + "expand_bn"))
-            y = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=prefix + "dw")(
-                y
-            )
+            y = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=prefix + "dw")(y)
             y = layers.ReLU(6.0, name=prefix + "dw_relu")(bn(y, prefix + "dw_bn"))
             y = layers.Conv2D(out_ch, 1, use_bias=False, name=prefix + "project")(y)
             y = bn(y, prefix + "project_bn")

@@ -23,9 +23,7 @@ class StageRecord:
         try:
             return self.dir / self.outputs[output]["file"]
         except KeyError:
-            raise KeyError(
-                f"stage '{self.name}' has no output '{output}'; it has {sorted(self.outputs)}"
-            ) from None
+            raise KeyError(f"stage '{self.name}' has no output '{output}'; it has {sorted(self.outputs)}") from None
 
 
 @dataclass

@@ -12,9 +12,7 @@ from typing import Any
 class StageSpec:
     name: str
     module: str  # edgeopt.stages.<module>, imported only when the stage runs
-    config: Callable[
-        [Any, Path], dict
-    ]  # the recipe slice that determines the stage's outputs (its cache key)
+    config: Callable[[Any, Path], dict]  # the recipe slice that determines the stage's outputs (its cache key)
     needs: tuple[str, ...]  # upstream stages; "model" means train if the recipe trains, else build
     cached: bool = True
 
@@ -44,9 +42,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("data", "data", _data_config, ()),
     StageSpec("build", "build", lambda r, d: {"model": _dump(r.model), "seed": r.seed}, ("data",)),
     StageSpec("train", "train", lambda r, d: {"train": _dump(r.train), "seed": r.seed}, ("data", "build")),
-    StageSpec(
-        "quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data",)
-    ),
+    StageSpec("quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data",)),
     StageSpec(
         "export",
         "export",

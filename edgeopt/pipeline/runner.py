@@ -93,9 +93,7 @@ def _run_stage(
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)
     module = importlib.import_module(f"edgeopt.stages.{spec.module}")
-    ctx = StageContext(
-        recipe=recipe, recipe_dir=recipe_dir, run_dir=run_dir, stage_dir=stage_dir, upstream=upstream
-    )
+    ctx = StageContext(recipe=recipe, recipe_dir=recipe_dir, run_dir=run_dir, stage_dir=stage_dir, upstream=upstream)
     started = time.perf_counter()
     output: StageOutput = module.run(ctx)
     seconds = time.perf_counter() - started

@@ -54,14 +54,13 @@ def parse_recipe(text: str, source: str = "<recipe>"):
     except YAMLError as exc:
         raise RecipeError(f"{source}: YAML error: {_one_line(str(exc))}") from None
     if not isinstance(doc, dict):
-        raise RecipeError(
-            f"{source}:1:1: the recipe must be a mapping of sections; received {type(doc).__name__}"
-        )
+        raise RecipeError(f"{source}:1:1: the recipe must be a mapping of sections; received {type(doc).__name__}")
     try:
         return Recipe.model_validate(_plain(doc))
     except ValidationError as exc:
-        problems = [_describe(err, doc, source) for err in exc.errors()]
-        raise RecipeError("\n".join(problems), problems) from None
+        problems = [msg for _, msg in sorted(_describe(err, doc, source) for err in exc.errors())]
+        head = f"{len(problems)} problems in the recipe:\n" if len(problems) > 1 else ""
+        raise RecipeError(head + "\n".join(problems), problems) from None
 
 
 def _plain(node: Any) -> Any:
@@ -109,17 +108,23 @@ def _allowed_keys(loc: tuple) -> list[str]:
     return list(model.model_fields)
 
 
-def _describe(err: dict, doc: Any, source: str) -> str:
+def _describe(err: dict, doc: Any, source: str) -> tuple[tuple[int, int], str]:
+    """((line, col), message) for one pydantic error."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = err["type"]
-    path = ".".join(str(p) for p in loc) or "(top level)"
     line, col = _locate(doc, loc, key_itself=kind == "extra_forbidden") or (0, 0)
     where = f"{source}:{line + 1}:{col + 1}"
+    return (line, col), _message(err, loc, where)
+
+
+def _message(err: dict, loc: tuple, where: str) -> str:
+    kind = err["type"]
+    path = ".".join(str(p) for p in loc) or "(top level)"
     received = err.get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = f"; did you mean '{close[0]}'?" if close else "."
         return f"{where}: {path}: unknown key{hint} Allowed keys: {', '.join(allowed)}"
     if kind == "missing":
         return f"{where}: {path}: required key is missing"
@@ -127,7 +132,7 @@ def _describe(err: dict, doc: Any, source: str) -> str:
         allowed = re.findall(r"'([^']*)'|(\b\d+\b)", err["ctx"]["expected"])
         values = [a or b for a, b in allowed]
         close = difflib.get_close_matches(str(received), values, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = f"; did you mean '{close[0]}'?" if close else "."
         return f"{where}: {path}: received {received!r}{hint} Allowed: {', '.join(values)}"
     message = err["msg"].removeprefix("Value error, ")
     if kind in ("value_error", "assertion_error") or loc == ():

@@ -33,9 +33,7 @@ class DataConfig(_Section):
     )
     image_size: int = Field(32, ge=8, le=1024, description="Images are resized to image_size x image_size.")
     channels: Literal[1, 3] = Field(3, description="1 (grayscale) or 3 (RGB); grayscale is repeated to RGB.")
-    val_fraction: float = Field(
-        0.1, gt=0.0, lt=0.5, description="Share of the training data held out for validation."
-    )
+    val_fraction: float = Field(0.1, gt=0.0, lt=0.5, description="Share of the training data held out for validation.")
     test_fraction: float = Field(
         0.2,
         gt=0.0,
@@ -46,9 +44,7 @@ class DataConfig(_Section):
     @model_validator(mode="after")
     def _path_matches_source(self) -> DataConfig:
         if self.source == "digits" and self.path is not None:
-            raise ValueError(
-                "'path' is not used with source 'digits'; remove it or set source to npz or folder"
-            )
+            raise ValueError("'path' is not used with source 'digits'; remove it or set source to npz or folder")
         if self.source != "digits" and not self.path:
             raise ValueError(f"source '{self.source}' needs a 'path'")
         return self
@@ -80,7 +76,7 @@ class ModelConfig(_Section):
         names = list_models()
         if value not in names:
             close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = f"; did you mean '{close[0]}'?" if close else "."
             raise ValueError(f"unknown model '{value}'{hint} Allowed: {', '.join(names)}")
         return value
 
@@ -92,9 +88,7 @@ class TrainConfig(_Section):
     batch_size: int = Field(64, ge=1, le=65_536, description="Samples per step.")
     learning_rate: float = Field(1e-3, gt=0.0, le=10.0, description="Initial learning rate.")
     optimizer: Literal["adam", "sgd"] = Field("adam", description="adam, or sgd with Nesterov momentum 0.9.")
-    schedule: Literal["constant", "cosine"] = Field(
-        "cosine", description="Learning-rate schedule over all steps."
-    )
+    schedule: Literal["constant", "cosine"] = Field("cosine", description="Learning-rate schedule over all steps.")
     label_smoothing: float = Field(0.0, ge=0.0, lt=1.0, description="Label smoothing of the loss.")
 
 

@@ -35,14 +35,10 @@ def build_report(recipe, records: dict) -> dict:
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "data": records["data"].result,
         "model": {**records["build"].result, "trained": "train" in records, **_train_summary(model_rec)},
-        "verify": None
-        if not verify
-        else {k: verify[k] for k in ("split", "samples", "drop_type", "float_top1")},
+        "verify": None if not verify else {k: verify[k] for k in ("split", "samples", "drop_type", "float_top1")},
         "bench": None
         if not bench
-        else {
-            k: bench[k] for k in ("threads", "warmup", "runs", "batch", "interleaved", "machine", "versions")
-        },
+        else {k: bench[k] for k in ("threads", "warmup", "runs", "batch", "interleaved", "machine", "versions")},
         "artifacts": list(by_name.values()),
         "gates": gates,
         "passed": all(g["passed"] for g in gates),

@@ -18,10 +18,7 @@ def run(ctx: StageContext) -> StageOutput:
 
     cfg, export = ctx.recipe.bench, ctx.need("export")
     sample = ctx.dataset.x_test[:1]
-    runners = {
-        a["name"]: open_runner(export.path(a["name"]), threads=cfg.threads)
-        for a in export.result["artifacts"]
-    }
+    runners = {a["name"]: open_runner(export.path(a["name"]), threads=cfg.threads) for a in export.result["artifacts"]}
     for runner in runners.values():
         runner.prepare(sample)
         for _ in range(cfg.warmup):
@@ -34,9 +31,7 @@ def run(ctx: StageContext) -> StageOutput:
             times[name].append(time.perf_counter() - start)
     results = [summarize(name, t, cfg.threads) for name, t in times.items()]
     for r in results:
-        log.info(
-            "bench: %-13s p50 %.3f ms p90 %.3f ms (%d runs)", r["name"], r["p50_ms"], r["p90_ms"], r["runs"]
-        )
+        log.info("bench: %-13s p50 %.3f ms p90 %.3f ms (%d runs)", r["name"], r["p50_ms"], r["p90_ms"], r["runs"])
     return StageOutput(
         {},
         {

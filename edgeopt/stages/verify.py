@@ -23,9 +23,7 @@ def run(ctx: StageContext) -> StageOutput:
     gates: list[dict] = []
     if cfg.min_accuracy is not None:
         gates.append(
-            _gate(
-                "min_accuracy", "keras_float32", cfg.min_accuracy, float_top1, float_top1 >= cfg.min_accuracy
-            )
+            _gate("min_accuracy", "keras_float32", cfg.min_accuracy, float_top1, float_top1 >= cfg.min_accuracy)
         )
     results = []
     for art in export.result["artifacts"]:
@@ -48,9 +46,7 @@ def run(ctx: StageContext) -> StageOutput:
             entry["agreement"],
         )
         if cfg.max_drop is not None:
-            gates.append(
-                _gate("max_drop", art["name"], cfg.max_drop, entry["drop"], entry["drop"] <= cfg.max_drop)
-            )
+            gates.append(_gate("max_drop", art["name"], cfg.max_drop, entry["drop"], entry["drop"] <= cfg.max_drop))
         if cfg.min_agreement is not None:
             ok = entry["agreement"] >= cfg.min_agreement
             gates.append(_gate("min_agreement", art["name"], cfg.min_agreement, entry["agreement"], ok))

@@ -66,6 +66,4 @@ def quantize_onnx_int8(float_path: Path, path: Path, calibration: np.ndarray, pe
                     calibrate_method=CalibrationMethod.MinMax,
                 )
         except Exception as exc:
-            raise ToolchainError(
-                f"onnxruntime static quantization failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise ToolchainError(f"onnxruntime static quantization failed: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY_RECIPE = """\
+version: 1
+name: tiny
+seed: 1
+data:
+  source: digits
+  image_size: 16
+  channels: 1
+model:
+  arch: tiny_cnn
+  width: 1.0
+  dropout: 0.0
+train:
+  epochs: 3
+  batch_size: 32
+  learning_rate: 0.01
+quantize:
+  calibration_samples: 50
+export:
+  tflite: [float32, int8]
+  onnx: [float32, int8]
+verify:
+  max_drop: 0.05
+  min_accuracy: 0.3
+bench:
+  warmup: 2
+  runs: 10
+"""
+
+
+@pytest.fixture
+def write_recipe(tmp_path):
+    """Write YAML text (dedented) to a file in tmp_path and return its path."""
+
+    def _write(text: str, name: str = "recipe.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return _write
