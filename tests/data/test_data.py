@@ -22,7 +22,7 @@ def test_digits_are_resized_split_and_stratified():
     for y in (ds.y_train, ds.y_val, ds.y_test):
         share = np.bincount(y, minlength=10) / len(y)
         assert share.min() > 0.07 and share.max() < 0.13
-    assert ds.x_train.dtype == np.float32 and 0.0 <= ds.x_train.min() and ds.x_train.max() <= 1.0
+    assert ds.x_train.dtype == np.float32 and ds.x_train.min() >= 0.0 and ds.x_train.max() <= 1.0
 
 
 def test_split_is_deterministic_for_a_seed_and_changes_with_it():

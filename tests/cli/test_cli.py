@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+from edgeopt.errors import EXIT_USAGE
+from tests.conftest import REPO
+
+NO_TF = (
+    "import sys; from edgeopt.cli import main\n"
+    "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+    "    assert 'tensorflow' not in sys.modules, 'tensorflow was imported'\n    raise\n"
+)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", NO_TF, *args], capture_output=True, text=True, cwd=REPO)
+
+
+def test_help_and_validate_do_not_import_tensorflow():
+    help_ = _run("--help")
+    assert help_.returncode == 0 and "optimize" in help_.stdout
+    ok = _run("validate", "recipes/quickstart.yaml")
+    assert ok.returncode == 0, ok.stderr
+    assert "valid recipe 'quickstart'" in ok.stdout
+
+
+def test_validate_bad_recipe_exits_2_with_location(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: demo\nmodel:\n  arch: resnet9000\n")
+    result = _run("validate", str(bad))
+    assert result.returncode == EXIT_USAGE
+    assert f"{bad}:3:9: model.arch: unknown model 'resnet9000'" in result.stderr
+
+
+def test_optimize_bad_recipe_exits_2_and_creates_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: demo\ntrain: {epochs: many}\n")
+    result = CliRunner().invoke(cli, ["optimize", str(bad), "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == EXIT_USAGE
+    assert "train.epochs" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_schema_is_json_schema_with_descriptions():
+    result = CliRunner().invoke(cli, ["schema"])
+    schema = json.loads(result.stdout)
+    assert schema["additionalProperties"] is False
+    data = schema["$defs"]["DataConfig"]["properties"]
+    assert all("description" in field for field in data.values())
+
+
+def test_models_lists_the_registry():
+    result = CliRunner().invoke(cli, ["models", "mobilenet*"])
+    assert result.exit_code == 0 and result.stdout.startswith("mobilenet_v2")

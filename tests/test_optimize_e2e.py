@@ -1,0 +1,105 @@
+"""One tiny recipe through every stage, asserting on the run directory and the report it wrote."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+from edgeopt.errors import EXIT_GATE_FAILED
+from tests.conftest import TINY_RECIPE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    recipe = root / "tiny.yaml"
+    recipe.write_text(TINY_RECIPE)
+    run_dir = root / "run"
+    result = CliRunner().invoke(cli, ["optimize", str(recipe), "--run-dir", str(run_dir)])
+    return recipe, run_dir, result
+
+
+def test_optimize_exits_0_and_prints_the_summary(tiny_run):
+    _, _run_dir, result = tiny_run
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    for name in ("tflite_float32", "tflite_int8", "onnx_float32", "onnx_int8"):
+        assert name in result.stdout
+    assert "PASS" in result.stdout
+
+
+def test_report_json_has_every_artifact_measured(tiny_run):
+    _, run_dir, _ = tiny_run
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["schema_version"] == 1
+    assert report["passed"] is True
+    assert {a["name"] for a in report["artifacts"]} == {"tflite_float32", "tflite_int8", "onnx_float32", "onnx_int8"}
+    float_top1 = report["verify"]["float_top1"]
+    assert 0.3 <= float_top1 <= 1.0
+    for a in report["artifacts"]:
+        assert (run_dir / a["file"]).is_file()
+        assert a["bytes"] == (run_dir / a["file"]).stat().st_size
+        acc = a["accuracy"]
+        assert acc["top1"] == pytest.approx(float_top1 - acc["drop"])
+        assert 0.0 <= acc["agreement"] <= 1.0
+        lat = a["latency"]
+        assert lat["runs"] == 10 and lat["threads"] == 1
+        assert 0 < lat["min_ms"] <= lat["p50_ms"] <= lat["p90_ms"] <= lat["p99_ms"]
+    int8 = {a["name"]: a for a in report["artifacts"]}
+    assert int8["tflite_int8"]["bytes"] < int8["tflite_float32"]["bytes"]
+    assert int8["tflite_float32"]["accuracy"]["agreement"] > 0.99  # float conversion must not change decisions
+    gates = {(g["gate"], g["artifact"]) for g in report["gates"]}
+    assert ("min_accuracy", "keras_float32") in gates and ("max_drop", "onnx_int8") in gates
+
+
+def test_int8_tflite_has_no_float_compute_operator_in_the_file(tiny_run):
+    from edgeopt.inspect.tflite import read_tflite
+
+    _, run_dir, _ = tiny_run
+    report = json.loads((run_dir / "report.json").read_text())
+    files = {a["name"]: run_dir / a["file"] for a in report["artifacts"]}
+    int8 = read_tflite(files["tflite_int8"])
+    assert int8.float_compute_ops == []
+    assert int8.inputs[0]["dtype"] == "INT8" and int8.outputs[0]["dtype"] == "INT8"
+    assert "CONV_2D" in int8.op_counts
+    # the same check does flag the float file, so it can fail
+    assert read_tflite(files["tflite_float32"]).float_compute_ops
+
+
+def test_run_dir_holds_committed_stages_and_a_readable_report(tiny_run):
+    _, run_dir, _ = tiny_run
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    names = [s["name"] for s in manifest["stages"]]
+    assert names == ["data", "build", "train", "quantize", "export", "verify", "bench", "report"]
+    for s in manifest["stages"]:
+        stage = json.loads((run_dir / s["dir"] / "stage.json").read_text())
+        assert stage["key"] == s["key"]
+    md = (run_dir / "report.md").read_text()
+    assert "| tflite_int8 |" in md and "Result: **PASS**" in md
+
+
+def test_rerun_reuses_finished_stages(tiny_run):
+    recipe, run_dir, _ = tiny_run
+    result = CliRunner().invoke(cli, ["optimize", str(recipe), "--run-dir", str(run_dir), "--json"])
+    assert result.exit_code == 0
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    reused = {s["name"]: s["reused"] for s in manifest["stages"]}
+    assert all(reused[n] for n in ("data", "build", "train", "quantize", "export", "verify", "bench"))
+    assert json.loads(result.stdout)["passed"] is True
+
+
+def test_a_broken_gate_exits_1_and_still_writes_the_report(tiny_run):
+    recipe, run_dir, _ = tiny_run
+    strict = recipe.with_name("strict.yaml")
+    strict.write_text(TINY_RECIPE.replace("min_accuracy: 0.3", "min_accuracy: 1.0"))
+    result = CliRunner().invoke(cli, ["optimize", str(strict), "--run-dir", str(run_dir)])
+    assert result.exit_code == EXIT_GATE_FAILED, result.output
+    assert "gate failed" in result.stdout and "min_accuracy" in result.stdout
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["passed"] is False
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert [s["name"] for s in manifest["stages"] if not s["reused"]] == ["verify", "report"]
