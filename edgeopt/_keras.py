@@ -17,6 +17,8 @@ with captured_native_stderr("tensorflow import"):
     import tensorflow as tf
     import tf_keras as keras
 
+    tf.config.list_physical_devices()  # device discovery logs a failed cuInit on CPU-only machines
+
 tf.get_logger().setLevel("ERROR")
 
 __all__ = ["keras", "tf"]
