@@ -70,6 +70,29 @@ def test_int8_tflite_has_no_float_compute_operator_in_the_file(tiny_run):
     assert read_tflite(files["tflite_float32"]).float_compute_ops
 
 
+def test_onnxruntime_runs_the_int8_onnx_without_float_islands(tiny_run):
+    _, run_dir, _ = tiny_run
+    report = json.loads((run_dir / "report.json").read_text())
+    onnx_int8 = next(a for a in report["artifacts"] if a["name"] == "onnx_int8")
+    assert onnx_int8["contents"]["executed_float_compute_ops"] == []
+    assert onnx_int8["contents"]["executed_op_counts"].get("QLinearConv", 0) >= 2
+
+
+def test_int8_activations_leave_float_islands_that_the_check_reports(tiny_run, tmp_path):
+    """The same check flags onnxruntime's float fallback, so it is not vacuous."""
+    import numpy as np
+
+    from edgeopt.inspect.onnx import read_onnx
+    from edgeopt.stages.export.onnx import quantize_onnx_int8
+
+    _, run_dir, _ = tiny_run
+    export_dir = next(run_dir.glob("05-export-*"))
+    calibration = np.load(next(run_dir.glob("04-quantize-*")) / "calibration.npy")
+    out = tmp_path / "s8.onnx"
+    quantize_onnx_int8(export_dir / "model_float32.onnx", out, calibration, True, activations="int8")
+    assert "Add" in read_onnx(out, executed=True)["executed_float_compute_ops"]
+
+
 def test_run_dir_holds_committed_stages_and_a_readable_report(tiny_run):
     _, run_dir, _ = tiny_run
     manifest = json.loads((run_dir / "manifest.json").read_text())

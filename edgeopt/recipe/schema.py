@@ -103,6 +103,11 @@ class QuantizeConfig(_Section):
         description="Representative samples drawn (stratified, seeded) from the training split.",
     )
     per_channel: bool = Field(True, description="Per-channel weight scales for ONNX int8 (TFLite always is).")
+    onnx_activations: Literal["uint8", "int8"] = Field(
+        "uint8",
+        description="ONNX int8 activation type (weights are always int8). uint8 (U8S8) is what onnxruntime's x86 "
+        "kernels fuse fully; with int8 activations, residual Adds and the convolutions around them stay in float.",
+    )
 
 
 class ExportConfig(_Section):

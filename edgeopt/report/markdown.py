@@ -68,7 +68,9 @@ def render_markdown(report: dict) -> str:
                 f"float compute operators: {', '.join(c.get('float_compute_ops', [])) or 'none'}."
             )
         if a["format"] == "onnx" and a["precision"] == "int8":
+            islands = c.get("executed_float_compute_ops", [])
             lines.append(
-                f"- `{a['name']}`: {c.get('qdq_nodes', 0)} QuantizeLinear/DequantizeLinear nodes (QDQ format)."
+                f"- `{a['name']}`: QDQ format ({c.get('qdq_nodes', 0)} Q/DQ nodes); compute operators onnxruntime "
+                f"still runs in float after fusion: {', '.join(islands) or 'none'}."
             )
     return "\n".join(lines) + "\n"

@@ -58,10 +58,18 @@ def run(ctx: StageContext) -> StageOutput:
             record("onnx_float32", "onnx", "float32", read_onnx(ctx.out(float_file)))
         if "int8" in cfg.onnx:
             files["onnx_int8"] = "model_int8.onnx"
+            q = ctx.recipe.quantize
             quantize_onnx_int8(
-                ctx.out(float_file), ctx.out(files["onnx_int8"]), calibration, ctx.recipe.quantize.per_channel
+                ctx.out(float_file), ctx.out(files["onnx_int8"]), calibration, q.per_channel, q.onnx_activations
             )
-            record("onnx_int8", "onnx", "int8", read_onnx(ctx.out(files["onnx_int8"])))
+            contents = read_onnx(ctx.out(files["onnx_int8"]), executed=True)
+            if contents["executed_float_compute_ops"]:
+                log.warning(
+                    "export: onnxruntime runs %d compute operators of model_int8.onnx in float: %s",
+                    len(contents["executed_float_compute_ops"]),
+                    contents["executed_float_compute_ops"],
+                )
+            record("onnx_int8", "onnx", "int8", contents)
         if "float32" not in cfg.onnx:
             ctx.out(float_file).unlink()
     return StageOutput(files, {"artifacts": artifacts})

@@ -30,7 +30,9 @@ def export_onnx_float(model, path: Path, opset: int) -> None:
         raise ToolchainError(f"tf2onnx conversion failed: {type(exc).__name__}: {exc}") from exc
 
 
-def quantize_onnx_int8(float_path: Path, path: Path, calibration: np.ndarray, per_channel: bool) -> None:
+def quantize_onnx_int8(
+    float_path: Path, path: Path, calibration: np.ndarray, per_channel: bool, activations: str = "uint8"
+) -> None:
     from onnxruntime.quantization import (
         CalibrationDataReader,
         CalibrationMethod,
@@ -61,7 +63,7 @@ def quantize_onnx_int8(float_path: Path, path: Path, calibration: np.ndarray, pe
                     Reader(),
                     quant_format=QuantFormat.QDQ,
                     per_channel=per_channel,
-                    activation_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8 if activations == "uint8" else QuantType.QInt8,
                     weight_type=QuantType.QInt8,
                     calibrate_method=CalibrationMethod.MinMax,
                 )
