@@ -1,16 +1,89 @@
-"""`edgeopt models`: the registered builders."""
+"""`edgeopt models`: the registered builders, and `edgeopt models show NAME` for one in detail."""
 
 from __future__ import annotations
+
+import json
+import sys
 
 import click
 
 
-@click.command()
+class _ModelsGroup(click.Group):
+    """`edgeopt models [PATTERN]` lists; `edgeopt models show NAME` details one."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_ModelsGroup, invoke_without_command=True)
+@click.pass_context
+def models(ctx: click.Context) -> None:
+    """List registered models (`edgeopt models [PATTERN]`) or show one (`edgeopt models show NAME`)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_cmd)
+
+
+@models.command("list")
 @click.argument("pattern", default="*")
-def models(pattern: str) -> None:
+def list_cmd(pattern: str = "*") -> None:
     """List registered model names matching PATTERN (shell-style, e.g. 'mobilenet*')."""
     from edgeopt.models import get_builder, list_models
 
-    for name in list_models(pattern):
+    names = list_models(pattern)
+    width = max((len(n) for n in names), default=0) + 2
+    for name in names:
         doc = (get_builder(name).__doc__ or "").strip().splitlines()[0]
-        click.echo(f"{name:<20} {doc}")
+        click.echo(f"{name:<{width}}{doc}")
+
+
+@models.command("show")
+@click.argument("name")
+@click.option("--size", type=click.IntRange(8, 4096), default=224, show_default=True, help="Input height and width.")
+@click.option("--channels", type=click.Choice(["1", "3"]), default="3", show_default=True)
+@click.option("--classes", type=click.IntRange(2), default=1000, show_default=True, help="Number of classes.")
+@click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
+@click.option("--small-input/--no-small-input", default=None, help="Force the small-input stem on or off.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def show(name, size, channels, classes, width, small_input, as_json) -> None:
+    """Per-layer output shapes, parameters and multiply-accumulates of model NAME."""
+    import difflib
+
+    from edgeopt.errors import RecipeError
+    from edgeopt.models import create_model, list_models
+
+    if name not in list_models():
+        close = difflib.get_close_matches(name, list_models(), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise RecipeError(f"unknown model '{name}'{hint} (see `edgeopt models`)")
+    from edgeopt.models.profile import as_dicts, profile_model, totals
+
+    try:
+        model = create_model(
+            name, input_shape=(size, size, int(channels)), num_classes=classes, width=width, small_input=small_input
+        )
+    except ValueError as exc:
+        raise RecipeError(str(exc)) from None
+    rows = profile_model(model)
+    total = totals(rows)
+    trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
+    if as_json:
+        click.echo(json.dumps({"model": name, "input_shape": [size, size, int(channels)], "classes": classes,
+                               "width": width, "totals": {**total, "trainable_params": trainable},
+                               "layers": as_dicts(rows)}, indent=2))  # fmt: skip
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{model.name}: input {size}x{size}x{channels}, {classes} classes")
+    for col in ("layer", "type", "output", "params", "MACs"):
+        table.add_column(col, justify="right" if col in ("params", "MACs") else "left")
+    for r in rows:
+        table.add_row(r.name, r.kind, "x".join(str(d) for d in r.output_shape), f"{r.params:,}", f"{r.macs:,}")
+    console = Console(file=sys.stdout)
+    console.print(table)
+    console.print(
+        f"total: {total['params']:,} parameters ({trainable:,} trainable), "
+        f"{total['macs'] / 1e6:,.1f}M multiply-accumulates, {total['layers']} layers"
+    )

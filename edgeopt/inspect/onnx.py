@@ -48,15 +48,15 @@ def read_onnx(path: Path, executed: bool = False) -> dict:
         "outputs": io(graph.output),
     }
     if executed:
-        ops = executed_ops(path)
-        out["executed_op_counts"] = dict(ops.most_common())
-        out["executed_float_compute_ops"] = sorted(op for op in ops if op in COMPUTE)
+        graph = executed_graph(path)
+        out["executed_op_counts"] = dict(Counter(n.op_type for n in graph.node).most_common())
+        out["executed_float_compute_ops"] = float_compute_nodes(graph)
     return out
 
 
-def executed_ops(path: Path) -> Counter:
-    """Operator counts of the graph onnxruntime's CPU provider builds (extended optimizations, where QDQ fusion
-    happens; layout-only rewrites of ORT_ENABLE_ALL are left out so the result can be saved and read back)."""
+def executed_graph(path: Path):
+    """The graph onnxruntime's CPU provider builds (extended optimizations, where QDQ fusion happens; the
+    layout-only rewrites of ORT_ENABLE_ALL are left out so the result can be saved and read back)."""
     import onnx
     import onnxruntime as ort
 
@@ -66,4 +66,30 @@ def executed_ops(path: Path) -> Counter:
         opts.optimized_model_filepath = str(Path(work) / "optimized.onnx")
         opts.log_severity_level = 3
         ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        return Counter(n.op_type for n in onnx.load(opts.optimized_model_filepath).graph.node)
+        return onnx.load(opts.optimized_model_filepath).graph
+
+
+def float_compute_nodes(graph) -> list[str]:
+    """Op types of compute nodes whose activation input is float, found by propagating element types through
+    the (topologically sorted) graph: DequantizeLinear makes float, QuantizeLinear and QLinear* make 8-bit, and
+    data-movement ops (MaxPool on uint8, Reshape, Transpose...) keep their input's type."""
+    import onnx
+
+    FLOAT = onnx.TensorProto.FLOAT
+    types = {i.name: i.data_type for i in graph.initializer}
+    initializers = set(types)
+    types.update({v.name: v.type.tensor_type.elem_type for v in graph.input})
+    islands = []
+    for node in graph.node:
+        acts = [types.get(i) for i in node.input if i and i not in initializers]
+        if node.op_type == "DequantizeLinear":
+            out = FLOAT
+        elif node.op_type == "QuantizeLinear":
+            out = types.get(node.input[2], onnx.TensorProto.UINT8) if len(node.input) > 2 else onnx.TensorProto.UINT8
+        else:
+            out = next((t for t in acts if t is not None), FLOAT)
+            if node.op_type in COMPUTE and FLOAT in acts:
+                islands.append(node.op_type)
+        for o in node.output:
+            types[o] = out
+    return sorted(islands)

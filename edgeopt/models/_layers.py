@@ -30,3 +30,37 @@ def check_common(name: str, input_shape: Any, num_classes: int, width: float, dr
     if not (0 <= dropout < 1):
         raise ValueError(f"{name}: `dropout` must be in [0, 1). Received: dropout={dropout}")
     return h, w, c
+
+
+def activation(kind: str, name: str):
+    """A fresh activation layer: relu, relu6 or hard_swish."""
+    from edgeopt._keras import keras
+
+    if kind == "relu":
+        return keras.layers.ReLU(name=name)
+    if kind == "relu6":
+        return keras.layers.ReLU(6.0, name=name)
+    if kind == "hard_swish":
+        from edgeopt.models.custom_layers import HardSwish
+
+        return HardSwish(name=name)
+    raise ValueError(f"unknown activation. Received: {kind!r}; expected relu, relu6 or hard_swish")
+
+
+def classifier_head(x, num_classes: int, dropout: float, include_top: bool, pool: bool = True):
+    """Global average pooling, then (with include_top) dropout and a softmax Dense classifier."""
+    from edgeopt._keras import keras
+
+    layers = keras.layers
+    if pool:
+        x = layers.GlobalAveragePooling2D(name="pool")(x)
+    if include_top:
+        if dropout:
+            x = layers.Dropout(dropout, name="dropout")(x)
+        x = layers.Dense(num_classes, activation="softmax", name="classifier")(x)
+    return x
+
+
+def check_bn_momentum(name: str, bn_momentum: float) -> None:
+    if not (0 < bn_momentum < 1):
+        raise ValueError(f"{name}: `bn_momentum` must be in (0, 1). Received: bn_momentum={bn_momentum}")

@@ -40,4 +40,4 @@ def create_model(name: str, **kwargs: Any):
 
 def _load_builtin() -> None:
     # Importing the family modules registers their builders; they are TF-free at import time.
-    from edgeopt.models import mobilenet_v2, tiny  # noqa: F401
+    from edgeopt.models import mobilenet_v1, mobilenet_v2, mobilenet_v3, resnet, tiny  # noqa: F401

@@ -12,10 +12,26 @@ from edgeopt.errors import ToolchainError
 from edgeopt.native_stderr import captured_native_stderr
 
 
+def _converter(model):
+    """A converter for `model` with a named signature ("serving_default": input -> probabilities).
+
+    from_keras_model saves the whole Keras object graph as a SavedModel first (about 10 s for a small
+    MobileNetV2 here); a tf.Module holding just the variables and one traced function converts the same graph
+    with the same signature in about 2 s.
+    """
+    from edgeopt._keras import tf
+
+    module = tf.Module()
+    module.weights_ = list(model.variables)
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="input")
+    module.serve = tf.function(lambda input: {"probabilities": model(input, training=False)}, input_signature=[spec])
+    return tf.lite.TFLiteConverter.from_concrete_functions([module.serve.get_concrete_function()], module)
+
+
 def export_tflite(model, path: Path, precision: str, calibration: np.ndarray | None = None) -> None:
     from edgeopt._keras import tf
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter = _converter(model)
     if precision == "int8":
         if calibration is None:
             raise ValueError("int8 export needs calibration samples")

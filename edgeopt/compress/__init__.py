@@ -1,0 +1,1 @@
+"""Model compression with tensorflow-model-optimization: pruning and quantization-aware training."""

@@ -1,0 +1,42 @@
+"""Magnitude pruning with tfmot, applied to a clone so the float model's weights are never touched."""
+
+from __future__ import annotations
+
+from edgeopt._keras import keras
+from edgeopt._tfmot import tfmot
+
+PRUNABLE = (
+    keras.layers.Conv1D,
+    keras.layers.Conv2D,  # includes DepthwiseConv2D, SeparableConv2D and Conv2DTranspose subclasses
+    keras.layers.Dense,
+)
+
+
+def prune_wrap(model, target_sparsity: float = 0.5, begin_step: int = 0, frequency: int = 100):
+    """A pruning-wrapped copy of `model`: layers with kernels get prune_low_magnitude at a constant sparsity.
+
+    Only layers with kernels are wrapped, so weightless custom layers (HardSwish) need no pruning support.
+    `model` keeps its own weights: tfmot wraps the layers it is given, so we hand it a clone.
+    """
+    sparsity = tfmot.sparsity.keras
+    schedule = sparsity.ConstantSparsity(target_sparsity, begin_step=begin_step, frequency=frequency)
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+
+    def wrap(layer):
+        # Depthwise kernels are tiny and pruning them hurts accuracy most for the least size; tfmot skips them too.
+        if isinstance(layer, PRUNABLE) and not isinstance(layer, keras.layers.DepthwiseConv2D):
+            return sparsity.prune_low_magnitude(layer, pruning_schedule=schedule)
+        return layer
+
+    return keras.models.clone_model(copy, clone_function=wrap)
+
+
+def strip(model):
+    """Remove pruning wrappers (before export), keeping the pruned weights."""
+    return tfmot.sparsity.keras.strip_pruning(model)
+
+
+def pruning_callbacks() -> list:
+    return [tfmot.sparsity.keras.UpdatePruningStep()]

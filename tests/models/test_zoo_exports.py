@@ -1,0 +1,60 @@
+"""Every registered builder, at a tiny size, survives the whole toolchain: a training step, pruning, QAT
+wrapping, and int8 export to TFLite and ONNX with no float compute operator (checked in the written files and
+in the graph onnxruntime executes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgeopt.models import create_model, list_models
+
+pytestmark = pytest.mark.slow
+
+SHAPE, CLASSES = (32, 32, 3), 4
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return rng.random((16, *SHAPE), dtype=np.float32), rng.integers(0, CLASSES, 16)
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_builder_trains_prunes_qat_wraps_and_exports_int8(name, data, tmp_path):
+    from edgeopt._keras import keras
+    from edgeopt.compress.prune import prune_wrap, pruning_callbacks, strip
+    from edgeopt.compress.qat import qat_wrap
+    from edgeopt.inspect.onnx import read_onnx
+    from edgeopt.inspect.tflite import read_tflite
+    from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
+    from edgeopt.stages.export.tflite import export_tflite
+
+    x, y = data
+    keras.utils.set_random_seed(0)
+    model = create_model(name, input_shape=SHAPE, num_classes=CLASSES, width=0.25)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+
+    before = [w.copy() for w in model.get_weights()]
+    pruned = prune_wrap(model, target_sparsity=0.5, frequency=1)
+    pruned.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True)
+    pruned.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=pruning_callbacks())
+    stripped = strip(pruned)
+    kernels = [w for layer in stripped.layers if isinstance(layer, keras.layers.Dense) for w in [layer.kernel.numpy()]]
+    assert kernels and all(np.mean(k == 0) >= 0.45 for k in kernels), "pruning did not reach its target"
+    for a, b in zip(before, model.get_weights(), strict=True):  # pruning a clone leaves the float model alone
+        np.testing.assert_array_equal(a, b)
+
+    qat = qat_wrap(model)
+    assert any(layer.__class__.__name__ == "QuantizeWrapperV2" for layer in qat.layers)
+    assert qat(x[:2]).shape == (2, CLASSES)
+
+    export_tflite(model, tmp_path / "m.tflite", "int8", calibration=x[:4])
+    tfl = read_tflite(tmp_path / "m.tflite")
+    assert tfl.float_compute_ops == [], tfl.op_counts
+
+    export_onnx_float(model, tmp_path / "m.onnx", opset=17)
+    quantize_onnx_int8(tmp_path / "m.onnx", tmp_path / "m8.onnx", x, per_channel=True)
+    onnx_int8 = read_onnx(tmp_path / "m8.onnx", executed=True)
+    assert onnx_int8["executed_float_compute_ops"] == [], onnx_int8["executed_op_counts"]
