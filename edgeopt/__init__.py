@@ -12,11 +12,11 @@ from edgeopt.models import create_model, list_models
 from edgeopt.recipe import load_recipe
 
 
-def optimize(recipe_path, run_dir=None, force: bool = False) -> dict:
+def optimize(recipe_path, run_dir=None, force: bool = False, trust_model: bool = False) -> dict:
     """Run a recipe file end to end; returns the report dict (see report.json)."""
     from edgeopt.pipeline.optimize import optimize as _optimize
 
-    return _optimize(recipe_path, run_dir=run_dir, force=force)
+    return _optimize(recipe_path, run_dir=run_dir, force=force, trust_model=trust_model)
 
 
 __all__ = ["EdgeoptError", "__version__", "create_model", "list_models", "load_recipe", "optimize"]

@@ -16,9 +16,10 @@ from edgeopt.native_stderr import captured_native_stderr
 with captured_native_stderr("tensorflow import"):
     import tensorflow as tf
     import tf_keras as keras
+    from tf_keras.src.saving.serialization_lib import SafeModeScope  # not re-exported by tf_keras' public API
 
     tf.config.list_physical_devices()  # device discovery logs a failed cuInit on CPU-only machines
 
 tf.get_logger().setLevel("ERROR")
 
-__all__ = ["keras", "tf"]
+__all__ = ["SafeModeScope", "keras", "tf"]

@@ -14,12 +14,15 @@ from edgeopt.errors import EXIT_GATE_FAILED
 @click.argument("recipe", type=click.Path(dir_okay=False, path_type=str))
 @click.option("-o", "--run-dir", type=click.Path(file_okay=False), help="Run directory (default: runs/<recipe name>).")
 @click.option("--force", is_flag=True, help="Run every stage again instead of reusing finished ones.")
+@click.option(
+    "--trust-model", is_flag=True, help="Load model files that may run code (Lambda layers, .h5, SavedModel)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the table.")
-def optimize(recipe: str, run_dir: str | None, force: bool, as_json: bool) -> None:
+def optimize(recipe: str, run_dir: str | None, force: bool, trust_model: bool, as_json: bool) -> None:
     """Run RECIPE end to end and write a run directory. Exit 0 if every gate holds, 1 if one fails."""
     from edgeopt.pipeline.optimize import optimize as run
 
-    report = run(recipe, run_dir=run_dir, force=force)
+    report = run(recipe, run_dir=run_dir, force=force, trust_model=trust_model)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:

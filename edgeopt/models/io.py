@@ -14,6 +14,7 @@ def save_keras_model(model, path: Path) -> None:
 
 def load_keras_model(path: Path):
     from edgeopt._keras import keras
+    from edgeopt.models import custom_layers  # noqa: F401  (registers HardSwish/HardSigmoid for loading)
 
     # safe_mode refuses deserializing Lambda code; edgeopt's own models never need it.
     return keras.models.load_model(path, compile=False, safe_mode=True)

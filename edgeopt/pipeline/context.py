@@ -33,6 +33,7 @@ class StageContext:
     run_dir: Path
     stage_dir: Path
     upstream: dict[str, StageRecord] = field(default_factory=dict)
+    trust_model: bool = False  # --trust-model: load model files that may carry code
 
     def out(self, filename: str) -> Path:
         return self.stage_dir / filename

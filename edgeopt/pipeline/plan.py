@@ -31,6 +31,17 @@ def _data_config(recipe, recipe_dir: Path) -> dict:
     }
 
 
+def _build_config(recipe, recipe_dir: Path) -> dict:
+    from edgeopt.hashing import sha256_file
+
+    files = {}
+    for ref in (recipe.model.path, recipe.model.weights):
+        target = recipe_dir / ref if ref else None
+        if target is not None and target.is_file():
+            files[ref] = sha256_file(target)  # a re-saved model or weights file must rebuild
+    return {"model": _dump(recipe.model), "seed": recipe.seed, "files": files}
+
+
 def _bench_config(recipe, recipe_dir: Path) -> dict:
     from edgeopt.runtime.environment import machine_key
 
@@ -40,7 +51,7 @@ def _bench_config(recipe, recipe_dir: Path) -> dict:
 
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("data", "data", _data_config, ()),
-    StageSpec("build", "build", lambda r, d: {"model": _dump(r.model), "seed": r.seed}, ("data",)),
+    StageSpec("build", "build", _build_config, ("data",)),
     StageSpec("train", "train", lambda r, d: {"train": _dump(r.train), "seed": r.seed}, ("data", "build")),
     StageSpec("quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data",)),
     StageSpec(

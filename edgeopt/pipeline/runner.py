@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 STAGE_FILE = "stage.json"
 
 
-def run_pipeline(recipe, recipe_dir: Path, run_dir: Path, force: bool = False) -> dict[str, StageRecord]:
+def run_pipeline(
+    recipe, recipe_dir: Path, run_dir: Path, force: bool = False, trust_model: bool = False
+) -> dict[str, StageRecord]:
     """Run every stage of `recipe` into `run_dir`; returns the records by stage name (report last)."""
     from edgeopt.runtime.environment import library_versions
 
@@ -43,7 +45,7 @@ def run_pipeline(recipe, recipe_dir: Path, run_dir: Path, force: bool = False) -
         stage_dir = run_dir / f"{index:02d}-{spec.name}-{key[:8]}"
         record = None if (force or not spec.cached) else _reuse(stage_dir, spec.name, key)
         if record is None:
-            record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions)
+            record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions, trust_model)
         else:
             log.info("%-8s reused %s", spec.name, stage_dir.name)
         done[spec.name] = record
@@ -88,12 +90,13 @@ def _run_stage(
     run_dir: Path,
     upstream: dict[str, StageRecord],
     versions: dict[str, str],
+    trust_model: bool,
 ) -> StageRecord:
     if stage_dir.exists():  # an unfinished attempt (no stage.json) or a forced re-run
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)
     module = importlib.import_module(f"edgeopt.stages.{spec.module}")
-    ctx = StageContext(recipe=recipe, recipe_dir=recipe_dir, run_dir=run_dir, stage_dir=stage_dir, upstream=upstream)
+    ctx = StageContext(recipe, recipe_dir, run_dir, stage_dir, upstream, trust_model=trust_model)
     started = time.perf_counter()
     output: StageOutput = module.run(ctx)
     seconds = time.perf_counter() - started

@@ -30,7 +30,50 @@ def load_recipe(path: str | Path):
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RecipeError(f"{path}:{line}: recipe is not valid UTF-8 (byte {exc.start})") from None
-    return parse_recipe(text, source=str(path))
+    recipe = parse_recipe(text, source=str(path))
+    check_referenced_files(recipe, text, path)
+    return recipe
+
+
+def check_referenced_files(recipe, text: str, path: Path) -> None:
+    """Files the recipe names must exist (relative to the recipe); a .keras model's input must fit the data."""
+    from ruamel.yaml import YAML
+
+    doc = YAML(typ="rt", pure=True).load(text)
+    problems = []
+    refs = [(("data", "path"), recipe.data.path), (("model", "path"), recipe.model.path)]
+    refs.append((("model", "weights"), recipe.model.weights))
+    for loc, value in refs:
+        if value is None:
+            continue
+        target = path.parent / value
+        line, col = _locate(doc, loc, key_itself=False)
+        if not target.exists():
+            problems.append(f"{path}:{line + 1}:{col + 1}: {'.'.join(loc)}: '{value}' not found (looked for {target})")
+        elif loc == ("model", "path") and target.suffix == ".keras":
+            problems += _model_fits_data(recipe, target, f"{path}:{line + 1}:{col + 1}: model.path")
+    if problems:
+        head = f"{len(problems)} problems in the recipe:\n" if len(problems) > 1 else ""
+        raise RecipeError(head + "\n".join(problems), problems)
+
+
+def _model_fits_data(recipe, model_path: Path, where: str) -> list[str]:
+    from edgeopt.errors import InputRejected
+    from edgeopt.models.user_model import read_keras_file
+
+    try:
+        info = read_keras_file(model_path)
+    except InputRejected as exc:
+        return [f"{where}: {exc}"]
+    data = recipe.data
+    expected = (data.image_size, data.image_size, data.channels)
+    if info.input_shape and tuple(info.input_shape) != expected:
+        h, w, c = info.input_shape
+        return [
+            f"{where}: the model takes {h}x{w}x{c} inputs but data gives {expected[0]}x{expected[1]}x{expected[2]}; "
+            f"set data.image_size: {h} and data.channels: {c}"
+        ]
+    return []
 
 
 def parse_recipe(text: str, source: str = "<recipe>"):

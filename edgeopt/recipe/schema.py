@@ -51,9 +51,17 @@ class DataConfig(_Section):
 
 
 class ModelConfig(_Section):
-    """Which registered builder makes the Keras model (`edgeopt models` lists them)."""
+    """The float model: a registered builder (`arch`, see `edgeopt models`) or the user's own file (`path`)."""
 
-    arch: str = Field("mobilenet_v2", description="A registered model name, for example mobilenet_v2.")
+    arch: str | None = Field(None, description="A registered model name, for example mobilenet_v2.")
+    path: str | None = Field(
+        None,
+        description="Your own saved model instead of a builder: a .keras file (Keras 2 or 3; checked for code "
+        "before loading), or with --trust-model an .h5 file. Relative to the recipe.",
+    )
+    weights: str | None = Field(
+        None, description="Initial weights for the builder from a local file (.weights.h5). Relative to the recipe."
+    )
     width: float = Field(1.0, gt=0.0, le=4.0, description="Width (channel) multiplier.")
     dropout: float = Field(0.2, ge=0.0, lt=1.0, description="Dropout before the classifier.")
     small_input: bool | None = Field(
@@ -68,11 +76,22 @@ class ModelConfig(_Section):
         "training, so inference-mode accuracy stays at chance; 0.9 fits short runs.",
     )
 
+    @model_validator(mode="after")
+    def _arch_or_path(self) -> ModelConfig:
+        if (self.arch is None) == (self.path is None):
+            raise ValueError("set exactly one of 'arch' (a registered builder) or 'path' (your saved model)")
+        builder_only = {"width", "dropout", "small_input", "bn_momentum", "weights"} & self.model_fields_set
+        if self.path is not None and builder_only:
+            raise ValueError(f"{', '.join(sorted(builder_only))} only apply to registered builders, not to 'path'")
+        return self
+
     @field_validator("arch")
     @classmethod
-    def _known_arch(cls, value: str) -> str:
+    def _known_arch(cls, value: str | None) -> str | None:
         from edgeopt.models import list_models
 
+        if value is None:
+            return value
         names = list_models()
         if value not in names:
             close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
@@ -161,7 +180,9 @@ class Recipe(_Section):
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for splits, initialisation and calibration.")
     data: DataConfig = Field(default_factory=DataConfig, description="Dataset.")
-    model: ModelConfig = Field(default_factory=ModelConfig, description="Model builder.")
+    model: ModelConfig = Field(
+        default_factory=lambda: ModelConfig(arch="mobilenet_v2"), description="Model builder or file."
+    )
     train: TrainConfig | None = Field(None, description="Training; omit to keep the initial weights.")
     quantize: QuantizeConfig | None = Field(None, description="Quantization; needed for int8 exports.")
     export: ExportConfig = Field(default_factory=ExportConfig, description="Exported files.")

@@ -1,9 +1,10 @@
-"""Build the float Keras model from the registry, seeded, and save its initial weights."""
+"""Build the float Keras model (a registered builder, seeded) or load the user's own, and check it fits the data."""
 
 from __future__ import annotations
 
 import logging
 
+from edgeopt.errors import InputRejected
 from edgeopt.pipeline.context import StageContext, StageOutput
 
 log = logging.getLogger(__name__)
@@ -11,11 +12,28 @@ log = logging.getLogger(__name__)
 
 def run(ctx: StageContext) -> StageOutput:
     from edgeopt._keras import keras
-    from edgeopt.models import create_model
     from edgeopt.models.io import save_keras_model
 
     cfg, data = ctx.recipe.model, ctx.need("data").result
     keras.utils.set_random_seed(ctx.recipe.seed)
+    if cfg.path:
+        from edgeopt.models.user_model import load_user_model
+
+        model = load_user_model(ctx.recipe_dir / cfg.path, trust=ctx.trust_model)
+        source = {"path": cfg.path}
+    else:
+        model = _build(cfg, data, ctx)
+        source = {"arch": cfg.arch}
+    _check_fits(model, data)
+    save_keras_model(model, ctx.out("model.keras"))
+    params = int(model.count_params())
+    log.info("build: %s, %s parameters, input %s", model.name, f"{params:,}", data["input_shape"])
+    return StageOutput({"model": "model.keras"}, {"name": model.name, **source, "parameters": params})
+
+
+def _build(cfg, data: dict, ctx: StageContext):
+    from edgeopt.models import create_model
+
     model = create_model(
         cfg.arch,
         input_shape=tuple(data["input_shape"]),
@@ -25,7 +43,31 @@ def run(ctx: StageContext) -> StageOutput:
         small_input=cfg.small_input,
         bn_momentum=cfg.bn_momentum,
     )
-    save_keras_model(model, ctx.out("model.keras"))
-    params = int(model.count_params())
-    log.info("build: %s, %s parameters, input %s", model.name, f"{params:,}", data["input_shape"])
-    return StageOutput({"model": "model.keras"}, {"name": model.name, "arch": cfg.arch, "parameters": params})
+    if cfg.weights:
+        path = ctx.recipe_dir / cfg.weights
+        try:
+            model.load_weights(path)
+        except Exception as exc:
+            raise InputRejected(f"{path}: cannot load weights into {cfg.arch} ({type(exc).__name__}: {exc})") from exc
+        log.info("build: initial weights from %s", path)
+    return model
+
+
+def _check_fits(model, data: dict) -> None:
+    """The model's input and output must match the data before anything trains or converts."""
+    expected_in = tuple(data["input_shape"])
+    got_in = tuple(model.input_shape[1:])
+    if got_in != expected_in:
+        raise InputRejected(
+            f"the model takes inputs shaped {got_in} but the data gives {expected_in}; "
+            "set data.image_size and data.channels to match the model"
+        )
+    classes = model.output_shape[-1]
+    if len(model.output_shape) != 2 or classes != data["num_classes"]:
+        raise InputRejected(
+            f"the model outputs shape {tuple(model.output_shape[1:])} but the data has {data['num_classes']} "
+            "classes; expected one score per class"
+        )
+    nonfinite = [w.name for w in model.weights if not bool(__import__("numpy").isfinite(w.numpy()).all())]
+    if nonfinite:
+        raise InputRejected(f"the model has NaN or Inf weights in {', '.join(nonfinite[:5])}")

@@ -1,0 +1,151 @@
+"""Users' own saved models: refuse what could run code, then load into tf_keras.
+
+A `.keras` file is a zip holding config.json, metadata.json and the weights. Its config is read as plain JSON
+and scanned before any Keras code sees the file: a Lambda layer (at any depth: a Lambda's Python bytecode runs
+when it is deserialized) or a class outside the allowlist is refused with exit 3. `.h5` files and SavedModel
+folders cannot be scanned that way and are refused unless the user passes --trust-model.
+
+Keras 3 files (what `keras.Model.save` writes today) are rebuilt in tf_keras, so pruning and QAT work on them:
+see keras3_convert.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edgeopt.errors import InputRejected
+
+log = logging.getLogger(__name__)
+
+CODE_LAYERS = {"Lambda"}  # layers whose config carries Python code
+ALLOWED_REGISTERED = {"edgeopt>HardSwish", "edgeopt>HardSigmoid"}
+BUILTIN_MODULE_PREFIXES = ("keras", "tf_keras")
+
+
+@dataclass(frozen=True)
+class KerasFileInfo:
+    path: Path
+    keras_version: str
+    config: dict
+    input_shape: tuple | None  # (H, W, C) of the first input
+    output_units: int | None
+
+    @property
+    def is_keras3(self) -> bool:
+        return self.keras_version.startswith("3.")
+
+
+def read_keras_file(path: Path) -> KerasFileInfo:
+    """Read a .keras archive's config and metadata without Keras. Raises InputRejected if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputRejected(f"{path}: model file not found")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "config.json" not in names:
+                raise InputRejected(f"{path}: not a .keras archive (no config.json inside)")
+            config = json.loads(archive.read("config.json"))
+            meta = json.loads(archive.read("metadata.json")) if "metadata.json" in names else {}
+    except zipfile.BadZipFile:
+        raise InputRejected(f"{path}: not a .keras archive (not a zip file)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputRejected(f"{path}: corrupt config.json inside the archive ({exc})") from None
+    if not isinstance(config, dict):
+        raise InputRejected(f"{path}: config.json is not a JSON object")
+    return KerasFileInfo(path, str(meta.get("keras_version", "unknown")), config, *_signature(config))
+
+
+def unsafe_entries(config: Any, where: str = "model") -> list[str]:
+    """Every entry of a Keras config that could execute code on load, described with its location."""
+    problems: list[str] = []
+    if isinstance(config, list):
+        for i, item in enumerate(config):
+            problems += unsafe_entries(item, f"{where}[{i}]")
+        return problems
+    if not isinstance(config, dict):
+        return problems
+    cls = config.get("class_name")
+    if isinstance(cls, str) and cls != "__keras_tensor__":
+        name = config.get("config", {}).get("name") if isinstance(config.get("config"), dict) else None
+        label = f"{cls} '{name}'" if name else cls
+        module = config.get("module")
+        registered = config.get("registered_name")
+        if cls in CODE_LAYERS:
+            problems.append(f"{where}: {label} layer holds Python code that would run on load")
+        elif registered and registered not in ALLOWED_REGISTERED and registered != cls and registered != "function":
+            problems.append(f"{where}: {label} is a custom class ('{registered}') outside the allowlist")
+        elif module and not str(module).startswith(BUILTIN_MODULE_PREFIXES) and registered not in ALLOWED_REGISTERED:
+            problems.append(f"{where}: {label} comes from module '{module}', outside the allowlist")
+        if name:
+            where = f"{where}/{name}"
+    for value in config.values():
+        if isinstance(value, (dict, list)):
+            problems += unsafe_entries(value, where)
+    return problems
+
+
+def _signature(config: dict) -> tuple[tuple | None, int | None]:
+    inner = config.get("config", {})
+    layers = inner.get("layers", []) if isinstance(inner, dict) else []
+    shape = None
+    for layer in layers:
+        if layer.get("class_name") == "InputLayer":
+            c = layer.get("config", {})
+            shape = c.get("batch_shape") or c.get("batch_input_shape")
+            break
+    if shape is None and isinstance(inner, dict):
+        shape = inner.get("build_input_shape")
+    units = None
+    for layer in reversed(layers):
+        c = layer.get("config", {})
+        if isinstance(c, dict) and isinstance(c.get("units") or c.get("filters"), int):
+            units = c.get("units") or c.get("filters")
+            break
+    return (tuple(shape[1:]) if shape and len(shape) == 4 else None), units
+
+
+def check_model_file(path: Path, trust: bool) -> KerasFileInfo | None:
+    """Refuse what cannot be loaded safely; returns the scanned info for .keras files."""
+    path = Path(path)
+    if path.is_dir() or path.suffix in (".h5", ".hdf5"):
+        kind = "a SavedModel folder" if path.is_dir() else "an HDF5 (.h5) model"
+        if not trust:
+            raise InputRejected(
+                f"{path}: {kind} cannot be checked for embedded code before loading; refused. Save it as a "
+                ".keras file, or pass --trust-model if you trust its author"
+            )
+        return None
+    if path.suffix != ".keras":
+        raise InputRejected(f"{path}: expected a .keras file, an .h5 file or a SavedModel folder")
+    info = read_keras_file(path)
+    problems = unsafe_entries(info.config)
+    if problems and not trust:
+        listed = "\n  ".join(problems)
+        raise InputRejected(
+            f"{path}: refused to load; it contains code or classes edgeopt does not trust:\n  {listed}\n"
+            "Nothing from the file was executed. Pass --trust-model to load it anyway."
+        )
+    return info
+
+
+def load_user_model(path: Path, trust: bool = False):
+    """Load a user's model as a tf_keras model (Keras 3 files are rebuilt in tf_keras)."""
+    from edgeopt._keras import keras
+    from edgeopt.models import custom_layers  # noqa: F401  (registers edgeopt's layers for deserialization)
+
+    info = check_model_file(path, trust)
+    if info is not None and info.is_keras3:
+        from edgeopt.models.keras3_convert import convert_keras3_file
+
+        log.info("model: %s was saved by Keras %s; rebuilding it in tf_keras", path, info.keras_version)
+        return convert_keras3_file(path, safe_mode=not trust)
+    try:
+        return keras.models.load_model(path, compile=False, safe_mode=not trust)
+    except Exception as exc:
+        raise InputRejected(f"{path}: cannot load the model ({type(exc).__name__}: {exc})") from exc

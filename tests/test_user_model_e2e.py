@@ -1,0 +1,74 @@
+"""A user's own saved model goes through the same pipeline as a registered builder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+from edgeopt.errors import EXIT_INPUT_REJECTED, EXIT_USAGE
+
+RECIPE = """\
+name: mine
+data: {image_size: 16, channels: 3}
+model: {path: mine.keras}
+train: {epochs: 1}
+quantize: {calibration_samples: 20}
+export: {tflite: [int8], onnx: [int8]}
+verify: {max_drop: 1.0}
+"""
+
+
+@pytest.fixture
+def saved_model(tmp_path):
+    from edgeopt.models import create_model
+
+    create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=10).save(tmp_path / "mine.keras")
+    return tmp_path / "mine.keras"
+
+
+@pytest.mark.slow
+def test_own_keras_file_is_optimized_end_to_end(tmp_path, saved_model):
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    result = CliRunner().invoke(cli, ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["model"]["path"] == "mine.keras"
+    assert {a["name"] for a in report["artifacts"]} == {"tflite_int8", "onnx_int8"}
+
+
+def test_input_mismatch_is_caught_by_validate_with_the_fix(tmp_path, saved_model):
+    (tmp_path / "r.yaml").write_text(RECIPE.replace("channels: 3", "channels: 1"))
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "r.yaml")])
+    assert result.exit_code == EXIT_USAGE
+    assert "model.path: the model takes 16x16x3 inputs but data gives 16x16x1" in result.stderr
+    assert "set data.image_size: 16 and data.channels: 3" in result.stderr
+
+
+def test_missing_model_file_is_a_recipe_error(tmp_path):
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "r.yaml")])
+    assert result.exit_code == EXIT_USAGE and "r.yaml:3:15: model.path: 'mine.keras' not found" in result.stderr
+
+
+def test_class_count_mismatch_stops_before_training(tmp_path):
+    from edgeopt.models import create_model
+
+    create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=7).save(tmp_path / "mine.keras")
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    result = CliRunner().invoke(cli, ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")])
+    assert result.exit_code == EXIT_INPUT_REJECTED
+    assert "data has 10 classes" in result.stderr
+    assert not list((tmp_path / "run").glob("*-train-*"))
+
+
+def test_builder_options_with_a_path_are_rejected():
+    from edgeopt.errors import RecipeError
+    from edgeopt.recipe import parse_recipe
+
+    with pytest.raises(RecipeError, match="width only apply to registered builders"):
+        parse_recipe("name: x\nmodel: {path: m.keras, width: 0.5}\n")
+    with pytest.raises(RecipeError, match="set exactly one of 'arch'"):
+        parse_recipe("name: x\nmodel: {path: m.keras, arch: tiny_cnn}\n")
