@@ -56,4 +56,19 @@ def test_schema_is_json_schema_with_descriptions():
 
 def test_models_lists_the_registry():
     result = CliRunner().invoke(cli, ["models", "mobilenet*"])
-    assert result.exit_code == 0 and result.stdout.startswith("mobilenet_v2")
+    assert result.exit_code == 0 and result.stdout.startswith("mobilenet_v1")
+    assert "resnet" not in result.stdout
+
+
+def test_models_show_prints_layers_and_totals():
+    result = CliRunner().invoke(cli, ["models", "show", "resnet20", "--size", "32", "--classes", "10", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["totals"]["params"] == sum(layer["params"] for layer in data["layers"])
+    assert data["layers"][-1]["output_shape"] == [10]
+    assert 40e6 < data["totals"]["macs"] < 42e6
+
+
+def test_models_show_unknown_name_suggests():
+    result = CliRunner().invoke(cli, ["models", "show", "resnet2"])
+    assert result.exit_code == EXIT_USAGE and "did you mean" in result.stderr

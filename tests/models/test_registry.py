@@ -8,7 +8,7 @@ from edgeopt.models import create_model, list_models, register_model
 
 def test_registry_lists_builtin_models():
     assert {"mobilenet_v2", "tiny_cnn"} <= set(list_models())
-    assert list_models("mobilenet*") == ["mobilenet_v2"]
+    assert list_models("mobilenet_v3_s*") == ["mobilenet_v3_small", "mobilenet_v3_small_minimalistic"]
 
 
 def test_registering_a_name_twice_raises():
