@@ -72,3 +72,37 @@ def test_builder_options_with_a_path_are_rejected():
         parse_recipe("name: x\nmodel: {path: m.keras, width: 0.5}\n")
     with pytest.raises(RecipeError, match="set exactly one of 'arch'"):
         parse_recipe("name: x\nmodel: {path: m.keras, arch: tiny_cnn}\n")
+
+
+def _keras3_model_tf_keras_lacks(path):
+    import keras
+
+    L = keras.layers
+    inputs = keras.Input((16, 16, 3), name="input")
+    x = L.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    x = L.AdaptiveAveragePooling2D((4, 4))(x)  # Keras 3 only: tf_keras cannot rebuild this model
+    x = L.GlobalAveragePooling2D()(L.Conv2D(8, 1)(x))
+    keras.Model(inputs, L.Dense(10, activation="softmax")(x)).save(path)
+
+
+@pytest.mark.slow
+def test_keras3_model_that_cannot_be_rebuilt_is_quantized_through_a_savedmodel(tmp_path):
+    _keras3_model_tf_keras_lacks(tmp_path / "mine.keras")
+    (tmp_path / "r.yaml").write_text(RECIPE.replace("train: {epochs: 1}\n", ""))
+    result = CliRunner().invoke(cli, ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["model"]["route"] == "keras3_savedmodel_ptq"
+    assert "training, pruning and QAT are unavailable" in report["model"]["route_note"]
+    arts = {a["name"]: a for a in report["artifacts"]}
+    assert arts["tflite_int8"]["contents"]["float_compute_ops"] == []
+    assert arts["tflite_int8"]["accuracy"]["agreement"] > 0.5  # measured against the Keras 3 model itself
+    assert "Route" in (tmp_path / "run" / "report.md").read_text()
+
+
+def test_training_a_model_on_the_ptq_only_route_is_refused_up_front(tmp_path):
+    _keras3_model_tf_keras_lacks(tmp_path / "mine.keras")
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    result = CliRunner().invoke(cli, ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")])
+    assert result.exit_code == EXIT_INPUT_REJECTED
+    assert "remove the 'train' section" in result.stderr

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 MODEL_CLASSES = {"Functional", "Model", "Sequential"}
 
 
+class RebuildUnavailable(InputRejected):
+    """The Keras 3 model cannot be rebuilt in tf_keras; it can still be post-training quantized."""
+
+
 def _plain(value: Any) -> Any:
     """Keras 3 serialized objects -> the tf_keras forms: policies become names, built-in modules are dropped."""
     if isinstance(value, list):
@@ -128,22 +132,33 @@ def convert_model_config(entry: dict) -> dict:
     return {"class_name": "Functional", "config": out}
 
 
+def load_keras3(path: Path, safe_mode: bool = True):
+    """The Keras 3 model itself (for the post-training-only route)."""
+    with captured_native_stderr("keras 3 import"):
+        import keras as k3
+
+    try:
+        return k3.saving.load_model(path, compile=False, safe_mode=safe_mode)
+    except Exception as exc:
+        raise InputRejected(f"{path}: Keras 3 cannot load the model ({type(exc).__name__}: {exc})") from exc
+
+
+def export_savedmodel(model, folder: Path) -> None:
+    """Keras 3's own SavedModel export (its variables are not tf.Variables a tf.Module could freeze)."""
+    with captured_native_stderr("keras 3 export"):
+        model.export(str(folder), format="tf_saved_model", verbose=False)
+
+
 def convert_keras3_file(path: Path, safe_mode: bool = True):
     """Load a Keras 3 .keras file and return an equivalent tf_keras model with the same weights."""
     from edgeopt._keras import SafeModeScope
     from edgeopt._keras import keras as tfk
     from edgeopt.models import custom_layers  # noqa: F401
 
-    with captured_native_stderr("keras 3 import"):
-        import keras as k3
-
-    try:
-        source = k3.saving.load_model(path, compile=False, safe_mode=safe_mode)
-    except Exception as exc:
-        raise InputRejected(f"{path}: Keras 3 cannot load the model ({type(exc).__name__}: {exc})") from exc
+    source = load_keras3(path, safe_mode)
     entry = {"class_name": source.__class__.__name__, "config": source.get_config()}
     if entry["class_name"] not in MODEL_CLASSES:
-        raise InputRejected(
+        raise RebuildUnavailable(
             f"{path}: a subclassed Keras 3 model ({entry['class_name']}) has no layer graph to rebuild in tf_keras; "
             "save a Functional or Sequential model"
         )
@@ -154,14 +169,13 @@ def convert_keras3_file(path: Path, safe_mode: bool = True):
         for layer in model.layers:
             layer.set_weights(source.get_layer(layer.name).get_weights())
     except Exception as exc:
-        raise InputRejected(
-            f"{path}: cannot rebuild this Keras 3 model in tf_keras ({type(exc).__name__}: {exc}). "
-            "Pruning and QAT need tf_keras; re-create the model with tf_keras or a registered builder"
+        raise RebuildUnavailable(
+            f"{path}: cannot rebuild this Keras 3 model in tf_keras ({type(exc).__name__}: {str(exc)[:300]})"
         ) from exc
     shape = (2, *source.input_shape[1:])
     x = np.random.default_rng(0).random(shape, dtype=np.float32)
     diff = float(np.max(np.abs(np.asarray(source(x, training=False)) - model(x, training=False).numpy())))
     if diff > 1e-4:
-        raise InputRejected(f"{path}: the tf_keras rebuild differs from the Keras 3 model (max |diff| {diff:.2e})")
+        raise RebuildUnavailable(f"{path}: the tf_keras rebuild differs from the Keras 3 model (max |diff| {diff:.2e})")
     log.info("model: rebuilt %d layers in tf_keras; outputs agree (max |diff| %.1e)", len(model.layers), diff)
     return model

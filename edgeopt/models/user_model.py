@@ -134,18 +134,41 @@ def check_model_file(path: Path, trust: bool) -> KerasFileInfo | None:
     return info
 
 
-def load_user_model(path: Path, trust: bool = False):
-    """Load a user's model as a tf_keras model (Keras 3 files are rebuilt in tf_keras)."""
+ROUTE_TF_KERAS = "tf_keras"  # a Keras 2 file, loaded as is
+ROUTE_REBUILT = "keras3_rebuilt"  # a Keras 3 file rebuilt in tf_keras: every stage works
+ROUTE_PTQ_ONLY = "keras3_savedmodel_ptq"  # a Keras 3 file exported as a SavedModel: post-training quantization only
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: Any
+    route: str
+    note: str = ""
+
+
+def load_user_model(path: Path, trust: bool = False, allow_ptq_only: bool = True) -> LoadedModel:
+    """Load a user's model: tf_keras as is, Keras 3 rebuilt in tf_keras, or (when that is impossible and
+    allowed) the Keras 3 model itself for the post-training-only SavedModel route."""
     from edgeopt._keras import keras
     from edgeopt.models import custom_layers  # noqa: F401  (registers edgeopt's layers for deserialization)
 
     info = check_model_file(path, trust)
     if info is not None and info.is_keras3:
-        from edgeopt.models.keras3_convert import convert_keras3_file
+        from edgeopt.models.keras3_convert import RebuildUnavailable, convert_keras3_file, load_keras3
 
         log.info("model: %s was saved by Keras %s; rebuilding it in tf_keras", path, info.keras_version)
-        return convert_keras3_file(path, safe_mode=not trust)
+        try:
+            return LoadedModel(convert_keras3_file(path, safe_mode=not trust), ROUTE_REBUILT)
+        except RebuildUnavailable as exc:
+            if not allow_ptq_only:
+                raise
+            note = (
+                f"{exc}. Route taken: post-training quantization of the Keras 3 model through a SavedModel; "
+                "training, pruning and QAT are unavailable on this route"
+            )
+            log.warning("model: %s", note)
+            return LoadedModel(load_keras3(path, safe_mode=not trust), ROUTE_PTQ_ONLY, note)
     try:
-        return keras.models.load_model(path, compile=False, safe_mode=not trust)
+        return LoadedModel(keras.models.load_model(path, compile=False, safe_mode=not trust), ROUTE_TF_KERAS)
     except Exception as exc:
         raise InputRejected(f"{path}: cannot load the model ({type(exc).__name__}: {exc})") from exc

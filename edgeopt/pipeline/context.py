@@ -55,11 +55,23 @@ class StageContext:
 
         return Dataset.load(self.need("data").path("dataset"))
 
+    @property
+    def model_route(self) -> str:
+        """How the float model is held: builder / tf_keras / keras3_rebuilt (all tf_keras), or
+        keras3_savedmodel_ptq (a Keras 3 model, exported through a SavedModel)."""
+        build = self.upstream.get("build") or self.need("model")
+        return build.result.get("route", "builder")
+
     def load_model(self):
         """The float Keras model to export: the trained one, or the built one when training is skipped."""
+        path = self.need("model").path("model")
+        if self.model_route == "keras3_savedmodel_ptq":
+            from edgeopt.models.keras3_convert import load_keras3
+
+            return load_keras3(path, safe_mode=not self.trust_model)
         from edgeopt.models.io import load_keras_model
 
-        return load_keras_model(self.need("model").path("model"))
+        return load_keras_model(path)
 
 
 @dataclass(frozen=True)

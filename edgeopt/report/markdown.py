@@ -37,6 +37,8 @@ def render_markdown(report: dict) -> str:
         f"Model `{model['name']}` ({model['parameters']:,} parameters), data {report['data']['input_shape']} "
         f"x {report['data']['num_classes']} classes, samples {report['data']['samples']}."
     )
+    if model.get("route_note"):
+        lines.append(f"Route: {model['route_note']}.")
     if verify:
         lines.append(
             f"Float Keras top-1 **{verify['float_top1']:.4f}** on {verify['samples']} {verify['split']} samples; "

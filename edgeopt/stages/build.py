@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
+from edgeopt.atomic import atomic_path
 from edgeopt.errors import InputRejected
 from edgeopt.pipeline.context import StageContext, StageOutput
 
@@ -17,15 +20,24 @@ def run(ctx: StageContext) -> StageOutput:
     cfg, data = ctx.recipe.model, ctx.need("data").result
     keras.utils.set_random_seed(ctx.recipe.seed)
     if cfg.path:
-        from edgeopt.models.user_model import load_user_model
+        from edgeopt.models.user_model import ROUTE_PTQ_ONLY, load_user_model
 
-        model = load_user_model(ctx.recipe_dir / cfg.path, trust=ctx.trust_model)
-        source = {"path": cfg.path}
+        loaded = load_user_model(ctx.recipe_dir / cfg.path, trust=ctx.trust_model)
+        model = loaded.model
+        source = {"path": cfg.path, "route": loaded.route}
+        if loaded.note:
+            source["route_note"] = loaded.note
+        if loaded.route == ROUTE_PTQ_ONLY and ctx.recipe.train is not None:
+            raise InputRejected(f"{loaded.note}; remove the 'train' section to quantize the model as it is")
     else:
         model = _build(cfg, data, ctx)
-        source = {"arch": cfg.arch}
+        source = {"arch": cfg.arch, "route": "builder"}
     _check_fits(model, data)
-    save_keras_model(model, ctx.out("model.keras"))
+    if source["route"] == "keras3_savedmodel_ptq":
+        with atomic_path(ctx.out("model.keras")) as tmp:  # kept in Keras 3 format for the later stages
+            model.save(tmp)
+    else:
+        save_keras_model(model, ctx.out("model.keras"))
     params = int(model.count_params())
     log.info("build: %s, %s parameters, input %s", model.name, f"{params:,}", data["input_shape"])
     return StageOutput({"model": "model.keras"}, {"name": model.name, **source, "parameters": params})
@@ -68,6 +80,6 @@ def _check_fits(model, data: dict) -> None:
             f"the model outputs shape {tuple(model.output_shape[1:])} but the data has {data['num_classes']} "
             "classes; expected one score per class"
         )
-    nonfinite = [w.name for w in model.weights if not bool(__import__("numpy").isfinite(w.numpy()).all())]
+    nonfinite = [w.name for w in model.weights if not np.isfinite(np.asarray(w)).all()]
     if nonfinite:
         raise InputRejected(f"the model has NaN or Inf weights in {', '.join(nonfinite[:5])}")

@@ -39,7 +39,9 @@ def test_keras3_model_is_rebuilt_in_tf_keras_with_identical_outputs(tmp_path):
     info = read_keras_file(path)
     assert info.is_keras3 and info.input_shape == (16, 16, 3) and info.output_units == 4
 
-    model = load_user_model(path)
+    loaded = load_user_model(path)
+    assert loaded.route == "keras3_rebuilt"
+    model = loaded.model
     from edgeopt._keras import keras as tf_keras
 
     assert isinstance(model, tf_keras.Model)
@@ -54,7 +56,7 @@ def test_rebuilt_keras3_model_can_be_pruned_and_qat_wrapped(tmp_path):
 
     path = tmp_path / "k3.keras"
     _keras3_resnetish(_keras3()).save(path)
-    model = load_user_model(path)
+    model = load_user_model(path).model
     assert any("prune" in layer.__class__.__name__.lower() for layer in prune_wrap(model).layers)
     assert any(layer.__class__.__name__ == "QuantizeWrapperV2" for layer in qat_wrap(model).layers)
 
@@ -76,7 +78,7 @@ def test_lambda_layer_is_refused_and_its_code_never_runs(tmp_path):
     assert not canary.exists()
 
     # The canary is live: with --trust-model the same file is loaded (rebuilt in tf_keras) and the code runs.
-    trusted = load_user_model(path, trust=True)
+    trusted = load_user_model(path, trust=True).model
     canary.unlink(missing_ok=True)
     trusted(np.zeros((1, 16, 16, 3), np.float32))
     assert canary.exists()

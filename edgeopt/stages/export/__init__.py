@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -14,13 +16,25 @@ log = logging.getLogger(__name__)
 
 
 def run(ctx: StageContext) -> StageOutput:
+    cfg, model = ctx.recipe.export, ctx.load_model()
+    calibration = np.load(ctx.need("quantize").path("calibration")) if ctx.has("quantize") else None
+    with tempfile.TemporaryDirectory(prefix="edgeopt-savedmodel-") as work:
+        saved_model = None
+        if ctx.model_route == "keras3_savedmodel_ptq":
+            from edgeopt.models.keras3_convert import export_savedmodel
+
+            saved_model = Path(work) / "savedmodel"
+            export_savedmodel(model, saved_model)
+            log.info("export: Keras 3 model exported to a SavedModel; converting from it (post-training only)")
+        return _export_all(ctx, cfg, model, calibration, saved_model)
+
+
+def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> StageOutput:
     from edgeopt.inspect.onnx import read_onnx
     from edgeopt.inspect.tflite import read_tflite
     from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
     from edgeopt.stages.export.tflite import export_tflite
 
-    cfg, model = ctx.recipe.export, ctx.load_model()
-    calibration = np.load(ctx.need("quantize").path("calibration")) if ctx.has("quantize") else None
     files: dict[str, str] = {}
     artifacts: list[dict] = []
 
@@ -42,7 +56,7 @@ def run(ctx: StageContext) -> StageOutput:
     for precision in cfg.tflite:
         name = f"tflite_{precision}"
         files[name] = f"model_{precision}.tflite"
-        export_tflite(model, ctx.out(files[name]), precision, calibration)
+        export_tflite(model, ctx.out(files[name]), precision, calibration, saved_model)
         contents = read_tflite(ctx.out(files[name])).to_dict()
         if precision == "int8" and contents["float_compute_ops"]:
             raise ToolchainError(
@@ -52,7 +66,7 @@ def run(ctx: StageContext) -> StageOutput:
 
     if cfg.onnx:
         float_file = "model_float32.onnx"
-        export_onnx_float(model, ctx.out(float_file), cfg.onnx_opset)
+        export_onnx_float(model, ctx.out(float_file), cfg.onnx_opset, saved_model)
         if "float32" in cfg.onnx:
             files["onnx_float32"] = float_file
             record("onnx_float32", "onnx", "float32", read_onnx(ctx.out(float_file)))

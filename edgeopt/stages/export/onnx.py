@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 INPUT_NAME = "input"
 
 
-def export_onnx_float(model, path: Path, opset: int) -> None:
+def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = None) -> None:
+    """tf2onnx from the tf_keras model, or (Keras 3 models) from the SavedModel's serving function."""
     import tf2onnx
 
     from edgeopt._keras import tf
@@ -25,7 +26,12 @@ def export_onnx_float(model, path: Path, opset: int) -> None:
     spec = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name=INPUT_NAME)]
     try:
         with atomic_path(path) as tmp, captured_native_stderr("tf2onnx"):
-            tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=str(tmp))
+            if saved_model:
+                loaded = tf.saved_model.load(str(saved_model))
+                fn = tf.function(lambda input: loaded.serve(input), input_signature=spec)
+                tf2onnx.convert.from_function(fn, input_signature=spec, opset=opset, output_path=str(tmp))
+            else:
+                tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=str(tmp))
     except Exception as exc:
         raise ToolchainError(f"tf2onnx conversion failed: {type(exc).__name__}: {exc}") from exc
 

@@ -28,10 +28,13 @@ def _converter(model):
     return tf.lite.TFLiteConverter.from_concrete_functions([module.serve.get_concrete_function()], module)
 
 
-def export_tflite(model, path: Path, precision: str, calibration: np.ndarray | None = None) -> None:
+def export_tflite(
+    model, path: Path, precision: str, calibration: np.ndarray | None = None, saved_model: Path | None = None
+) -> None:
+    """Convert `model` (or, for Keras 3 models, the SavedModel it was exported to) to a .tflite file."""
     from edgeopt._keras import tf
 
-    converter = _converter(model)
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model)) if saved_model else _converter(model)
     if precision == "int8":
         if calibration is None:
             raise ValueError("int8 export needs calibration samples")
