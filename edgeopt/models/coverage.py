@@ -42,6 +42,7 @@ def _model(kind: str):
         "relu": lambda x: L.ReLU()(L.Conv2D(8, 3, padding="same")(x)),
         "relu6": lambda x: L.ReLU(6.0)(L.Conv2D(8, 3, padding="same")(x)),
         "hard_swish": lambda x: HardSwish()(L.Conv2D(8, 3, padding="same")(x)),
+        "rescaling": lambda x: L.Conv2D(8, 3, padding="same")(L.Rescaling(2.0, offset=-1.0)(x)),
     }[kind]
     x = body(x)
     x = L.GlobalAveragePooling2D()(x)
@@ -63,6 +64,7 @@ KINDS = (
     "relu",
     "relu6",
     "hard_swish",
+    "rescaling",
 )
 
 

@@ -189,6 +189,14 @@ class Recipe(_Section):
     verify: VerifyConfig | None = Field(None, description="Accuracy verification and its gates.")
     bench: BenchConfig | None = Field(None, description="Latency benchmark.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _float_exports_without_quantize(cls, data):
+        # With no quantize section there is nothing to make int8 files from: default to the float files.
+        if isinstance(data, dict) and "export" not in data and data.get("quantize") is None:
+            data = {**data, "export": {"tflite": ["float32"], "onnx": ["float32"]}}
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
         wants_int8 = "int8" in self.export.tflite or "int8" in self.export.onnx

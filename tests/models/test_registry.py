@@ -59,3 +59,20 @@ def test_mobilenet_v2_matches_the_paper_at_imagenet_size():
     # keras.applications.MobileNetV2(alpha=1.0, weights=None) has 3,538,984 parameters.
     model = create_model("mobilenet_v2", input_shape=(224, 224, 3), num_classes=1000, width=1.0)
     assert abs(model.count_params() - 3_538_984) / 3_538_984 < 0.005
+
+
+def test_weights_from_a_local_file_are_loaded(tmp_path):
+    from edgeopt.recipe import parse_recipe
+    from edgeopt.stages.build import _build
+
+    trained = create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=10)
+    trained.set_weights([w + 0.5 for w in trained.get_weights()])
+    trained.save_weights(tmp_path / "w.weights.h5")
+    recipe = parse_recipe("name: x\nmodel: {arch: tiny_cnn, weights: w.weights.h5}\nquantize: {}\n")
+
+    class Ctx:
+        recipe_dir = tmp_path
+
+    model = _build(recipe.model, {"input_shape": [16, 16, 3], "num_classes": 10}, Ctx())
+    x = np.random.default_rng(0).random((2, 16, 16, 3), dtype=np.float32)
+    np.testing.assert_allclose(model(x).numpy(), trained(x).numpy(), atol=1e-6)
