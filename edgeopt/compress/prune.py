@@ -12,22 +12,36 @@ PRUNABLE = (
 )
 
 
-def prune_wrap(model, target_sparsity: float = 0.5, begin_step: int = 0, frequency: int = 100):
-    """A pruning-wrapped copy of `model`: layers with kernels get prune_low_magnitude at a constant sparsity.
+def prune_wrap(
+    model,
+    target_sparsity: float = 0.5,
+    begin_step: int = 0,
+    frequency: int = 100,
+    end_step: int | None = None,
+    initial_sparsity: float = 0.0,
+    schedule: str = "constant",
+    m_by_n: tuple[int, int] | None = None,
+    select=lambda layer: True,
+):
+    """A pruning-wrapped copy of `model`: selected layers with kernels get prune_low_magnitude.
 
     Only layers with kernels are wrapped, so weightless custom layers (HardSwish) need no pruning support.
     `model` keeps its own weights: tfmot wraps the layers it is given, so we hand it a clone.
     """
     sparsity = tfmot.sparsity.keras
-    schedule = sparsity.ConstantSparsity(target_sparsity, begin_step=begin_step, frequency=frequency)
+    if schedule == "polynomial":
+        plan = sparsity.PolynomialDecay(initial_sparsity, target_sparsity, begin_step, end_step, frequency=frequency)
+    else:
+        plan = sparsity.ConstantSparsity(target_sparsity, begin_step=begin_step, frequency=frequency)
+    extra = {"sparsity_m_by_n": m_by_n} if m_by_n else {}
 
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
 
     def wrap(layer):
         # Depthwise kernels are tiny and pruning them hurts accuracy most for the least size; tfmot skips them too.
-        if isinstance(layer, PRUNABLE) and not isinstance(layer, keras.layers.DepthwiseConv2D):
-            return sparsity.prune_low_magnitude(layer, pruning_schedule=schedule)
+        if isinstance(layer, PRUNABLE) and not isinstance(layer, keras.layers.DepthwiseConv2D) and select(layer):
+            return sparsity.prune_low_magnitude(layer, pruning_schedule=plan, **extra)
         return layer
 
     return keras.models.clone_model(copy, clone_function=wrap)

@@ -54,7 +54,17 @@ def tf_nest_flatten(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def qat_wrap(model):
+def scheme_for(preserve_sparsity: bool, preserve_clusters: bool):
+    """tfmot's collaborative-optimization schemes keep zeros (PQAT), shared values (CQAT) or both (PCQAT)."""
+    combine = tfmot.experimental.combine
+    if preserve_clusters:
+        return combine.Default8BitClusterPreserveQuantizeScheme(preserve_sparsity=preserve_sparsity)
+    if preserve_sparsity:
+        return combine.Default8BitPrunePreserveQuantizeScheme()
+    return None
+
+
+def qat_wrap(model, scheme=None):
     """Return a QAT copy of `model` (fake-quant nodes inserted); `model` itself is not modified."""
     from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
         default_8bit_quantize_registry as registry_module,
@@ -77,6 +87,12 @@ def qat_wrap(model):
     annotated = qk.quantize_annotate_model(annotated)
     try:
         with qk.quantize_scope(_scope()):
-            return qk.quantize_apply(annotated)
+            return qk.quantize_apply(annotated, scheme) if scheme is not None else qk.quantize_apply(annotated)
     except RuntimeError as exc:  # tfmot's message names the unsupported layer
         raise ToolchainError(f"QAT cannot wrap this model: {exc} (post-training quantization may still work)") from exc
+
+
+def load_qat_model(path):
+    """Load a QAT model saved by edgeopt (tfmot's wrappers and quantizers need its scope)."""
+    with qk.quantize_scope(_scope()):
+        return keras.models.load_model(path, compile=False)

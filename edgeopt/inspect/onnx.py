@@ -41,6 +41,7 @@ def read_onnx(path: Path, executed: bool = False) -> dict:
         ]
 
     out = {
+        "weights": _weights(graph),
         "op_counts": dict(counts.most_common()),
         "qdq_nodes": sum(counts[op] for op in QDQ),
         "opset": max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=None),
@@ -93,3 +94,37 @@ def float_compute_nodes(graph) -> list[str]:
         for o in node.output:
             types[o] = out
     return sorted(islands)
+
+
+WEIGHTED = {"Conv", "ConvTranspose", "Gemm", "MatMul", "QLinearConv", "ConvInteger", "MatMulInteger"}
+
+
+def _weights(graph) -> list[dict]:
+    """Kernels of weighted nodes (input 1, or input 3 of QLinearConv), followed back through DequantizeLinear
+    to the stored initializer: its dtype, shape, share of zeros and number of distinct values."""
+    import numpy as np
+    from onnx import TensorProto, numpy_helper
+
+    inits = {i.name: i for i in graph.initializer}
+    producers = {o: n for n in graph.node for o in n.output}
+    out = []
+    for node in graph.node:
+        if node.op_type not in WEIGHTED:
+            continue
+        name = node.input[3] if node.op_type == "QLinearConv" else node.input[1]
+        if name not in inits and name in producers and producers[name].op_type == "DequantizeLinear":
+            name = producers[name].input[0]
+        if name not in inits:
+            continue
+        values = numpy_helper.to_array(inits[name])
+        out.append(
+            {
+                "op": node.op_type,
+                "tensor": name,
+                "dtype": TensorProto.DataType.Name(inits[name].data_type),
+                "shape": list(values.shape),
+                "sparsity": round(float(np.mean(values == 0)), 4) if values.size else 0.0,
+                "unique": int(np.unique(values).size),
+            }
+        )
+    return out

@@ -15,11 +15,17 @@ NON_COMPUTE = {"QUANTIZE", "DEQUANTIZE", "RESHAPE", "SQUEEZE", "EXPAND_DIMS", "S
 FLOAT_TYPES = {"FLOAT32", "FLOAT16", "FLOAT64", "BFLOAT16"}
 
 
+WEIGHTED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "CONV_3D"}
+_NUMPY = {"FLOAT32": "<f4", "FLOAT16": "<f2", "INT8": "i1", "UINT8": "u1", "INT16": "<i2", "INT32": "<i4"}
+
+
 @dataclass
 class TFLiteSummary:
     operators: list[dict] = field(default_factory=list)  # {"op", "inputs": [dtype], "outputs": [dtype]}
     inputs: list[dict] = field(default_factory=list)
     outputs: list[dict] = field(default_factory=list)
+    tensor_dtypes: dict[str, int] = field(default_factory=dict)  # all tensors, by dtype
+    weights: list[dict] = field(default_factory=list)  # kernels of weighted ops: dtype, shape, sparsity, unique
 
     @property
     def op_counts(self) -> dict[str, int]:
@@ -48,6 +54,8 @@ class TFLiteSummary:
             "int8_compute_share": round(self.int8_compute_share, 4),
             "inputs": self.inputs,
             "outputs": self.outputs,
+            "tensor_dtypes": self.tensor_dtypes,
+            "weights": self.weights,
         }
 
 
@@ -71,6 +79,15 @@ def read_tflite(path: Path) -> TFLiteSummary:
         def tensor_type(i: int, graph=graph) -> str:
             return type_names.get(graph.Tensors(i).Type(), "UNKNOWN")
 
+        for t in range(graph.TensorsLength()):
+            name = tensor_type(t)
+            summary.tensor_dtypes[name] = summary.tensor_dtypes.get(name, 0) + 1
+        producers = {
+            int(o): graph.Operators(k)
+            for k in range(graph.OperatorsLength())
+            for o in graph.Operators(k).OutputsAsNumpy()
+        }
+
         for o in range(graph.OperatorsLength()):
             op = graph.Operators(o)
             code = model.OperatorCodes(op.OpcodeIndex())
@@ -78,6 +95,8 @@ def read_tflite(path: Path) -> TFLiteSummary:
             name = op_names.get(builtin, f"OP_{builtin}")
             if name == "CUSTOM":
                 name = f"CUSTOM:{(code.CustomCode() or b'').decode()}"
+            if name in WEIGHTED_OPS:
+                summary.weights.append(_weight(model, graph, op, name, type_names, producers))
             summary.operators.append(
                 {
                     "op": name,
@@ -100,3 +119,24 @@ def read_tflite(path: Path) -> TFLiteSummary:
                         entry["zero_point"] = int(q.ZeroPoint(0))
                     getattr(summary, kind).append(entry)
     return summary
+
+
+def _weight(model, graph, op, op_name: str, type_names: dict, producers: dict) -> dict:
+    """The kernel of a weighted op (input 1 for all of them, TRANSPOSE_CONV included), followed through a
+    DEQUANTIZE when it is computed at run time (float16 files store float16 kernels and dequantize them)."""
+    import numpy as np
+
+    idx = int(op.InputsAsNumpy()[1])
+    tensor = graph.Tensors(idx)
+    data = model.Buffers(tensor.Buffer()).DataAsNumpy() if tensor.Buffer() else 0
+    if isinstance(data, int) and idx in producers:  # produced at run time: look through DEQUANTIZE
+        src = int(producers[idx].InputsAsNumpy()[0])
+        tensor = graph.Tensors(src)
+        data = model.Buffers(tensor.Buffer()).DataAsNumpy() if tensor.Buffer() else 0
+    dtype = type_names.get(tensor.Type(), "UNKNOWN")
+    entry = {"op": op_name, "tensor": tensor.Name().decode(), "dtype": dtype, "shape": tensor.ShapeAsNumpy().tolist()}
+    if not isinstance(data, int) and dtype in _NUMPY:
+        values = np.frombuffer(data.tobytes(), dtype=_NUMPY[dtype])
+        entry["sparsity"] = round(float(np.mean(values == 0)), 4) if values.size else 0.0
+        entry["unique"] = int(np.unique(values).size)
+    return entry

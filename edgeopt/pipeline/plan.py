@@ -13,7 +13,7 @@ class StageSpec:
     name: str
     module: str  # edgeopt.stages.<module>, imported only when the stage runs
     config: Callable[[Any, Path], dict]  # the recipe slice that determines the stage's outputs (its cache key)
-    needs: tuple[str, ...]  # upstream stages; "model" means train if the recipe trains, else build
+    needs: tuple[str, ...]  # upstream stages; "model" is the newest float model (cluster > prune > train > build)
     cached: bool = True
 
 
@@ -53,7 +53,9 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("data", "data", _data_config, ()),
     StageSpec("build", "build", _build_config, ("data",)),
     StageSpec("train", "train", lambda r, d: {"train": _dump(r.train), "seed": r.seed}, ("data", "build")),
-    StageSpec("quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data",)),
+    StageSpec("prune", "prune", lambda r, d: {"prune": _dump(r.prune), "seed": r.seed}, ("data", "model")),
+    StageSpec("cluster", "cluster", lambda r, d: {"cluster": _dump(r.cluster), "seed": r.seed}, ("data", "model")),
+    StageSpec("quantize", "quantize", lambda r, d: {"quantize": _dump(r.quantize), "seed": r.seed}, ("data", "model")),
     StageSpec(
         "export",
         "export",
@@ -66,7 +68,7 @@ STAGES: tuple[StageSpec, ...] = (
         "report",
         "report",
         lambda r, d: {},
-        ("data", "build", "train", "export", "verify", "bench"),
+        ("data", "build", "train", "prune", "cluster", "quantize", "export", "verify", "bench"),
         cached=False,
     ),
 )
@@ -76,6 +78,8 @@ def plan(recipe) -> list[StageSpec]:
     """The stages this recipe runs, in order. A missing optional section skips its stage."""
     skip = {
         "train": recipe.train is None,
+        "prune": recipe.prune is None,
+        "cluster": recipe.cluster is None,
         "quantize": recipe.quantize is None,
         "verify": recipe.verify is None,
         "bench": recipe.bench is None,
@@ -87,7 +91,8 @@ def resolve_needs(spec: StageSpec, done: dict) -> dict:
     """Map a stage's declared needs to finished records; optional upstreams that were skipped are left out."""
     out = {}
     for need in spec.needs:
-        name = ("train" if "train" in done else "build") if need == "model" else need
+        # "model" is the newest float model: cluster, else prune, else train, else build
+        name = next(n for n in ("cluster", "prune", "train", "build") if n in done) if need == "model" else need
         if name in done:
             out[need] = done[name]
     return out

@@ -10,6 +10,18 @@ from typing import Any
 from edgeopt.errors import RecipeError
 
 MAX_RECIPE_BYTES = 1_000_000  # a recipe is a page of YAML; anything this big is a mistake or an attack
+# Spellings people use for the schema's values, for "did you mean" where edit distance does not reach.
+ALIASES = {
+    "fp16": "float16",
+    "fp32": "float32",
+    "f16": "float16",
+    "16x8": "int16x8",
+    "int16": "int16x8",
+    "w8a16": "int16x8",
+    "qint8": "int8",
+    "drq": "dynamic",
+    "dynamic_range": "dynamic",
+}
 
 
 def load_recipe(path: str | Path):
@@ -174,7 +186,8 @@ def _message(err: dict, loc: tuple, where: str) -> str:
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'|(\b\d+\b)", err["ctx"]["expected"])
         values = [a or b for a, b in allowed]
-        close = difflib.get_close_matches(str(received), values, n=1, cutoff=0.6)
+        alias = ALIASES.get(str(received).lower())
+        close = [alias] if alias in values else difflib.get_close_matches(str(received), values, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else "."
         return f"{where}: {path}: received {received!r}{hint} Allowed: {', '.join(values)}"
     message = err["msg"].removeprefix("Value error, ")

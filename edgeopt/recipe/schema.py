@@ -13,7 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 SCHEMA_VERSION = 1
 
-Precision = Literal["float32", "int8"]
+TFLitePrecision = Literal["float32", "float16", "dynamic", "int8", "int16x8"]
+OnnxPrecision = Literal["float32", "dynamic", "int8"]
+_ONNX_REFUSED = {
+    "float16": "ONNX float16 export needs onnxconverter-common, which edgeopt does not ship; use tflite float16",
+    "int16x8": "16-bit activations are a TFLite mode (int16x8); onnxruntime's 16-bit QDQ is not wired in edgeopt",
+}
 
 
 class _Section(BaseModel):
@@ -111,10 +116,82 @@ class TrainConfig(_Section):
     label_smoothing: float = Field(0.0, ge=0.0, lt=1.0, description="Label smoothing of the loss.")
 
 
-class QuantizeConfig(_Section):
-    """Post-training quantization settings shared by the TFLite and ONNX int8 exports."""
+class _LayerSelection(_Section):
+    include: list[str] = Field(["*"], description="Layer-name patterns (fnmatch) to compress.")
+    exclude: list[str] = Field(
+        [], description="Layer-name patterns to leave alone, e.g. [stem_conv, classifier] for the first and last layer."
+    )
+    layer_types: list[Literal["Conv1D", "Conv2D", "SeparableConv2D", "Conv2DTranspose", "Dense"]] | None = Field(
+        None, description="Only these layer classes (default: every layer with a kernel)."
+    )
 
-    method: Literal["ptq"] = Field("ptq", description="ptq: post-training static quantization.")
+
+class PruneConfig(_LayerSelection):
+    """Magnitude pruning (tfmot) of a copy of the float model, fine-tuned, stripped before export."""
+
+    target_sparsity: float = Field(0.5, gt=0.0, lt=1.0, description="Share of zero weights in each pruned kernel.")
+    schedule: Literal["polynomial", "constant"] = Field(
+        "polynomial", description="polynomial: ramp from initial_sparsity to the target; constant: target at once."
+    )
+    initial_sparsity: float = Field(0.0, ge=0.0, lt=1.0, description="Start of the polynomial ramp.")
+    begin_epoch: float = Field(0.0, ge=0.0, description="When pruning starts, in fine-tuning epochs.")
+    end_epoch: float | None = Field(
+        None, gt=0.0, description="When the polynomial ramp reaches the target (default: 3/4 of the epochs)."
+    )
+    frequency: int = Field(20, ge=1, description="Steps between mask updates.")
+    structure: Literal["unstructured", "2:4"] = Field(
+        "unstructured", description="2:4: two of every four weights along the input channels are zero."
+    )
+    epochs: int = Field(3, ge=1, le=10_000, description="Fine-tuning epochs while pruning.")
+    learning_rate: float = Field(5e-4, gt=0.0, le=1.0, description="Fine-tuning learning rate.")
+    batch_size: int = Field(32, ge=1, le=65_536, description="Fine-tuning batch size.")
+
+    @model_validator(mode="after")
+    def _schedule_fits(self) -> PruneConfig:
+        end = self.end_epoch if self.end_epoch is not None else 0.75 * self.epochs
+        if self.begin_epoch >= self.epochs:
+            raise ValueError(f"begin_epoch {self.begin_epoch:g} is not before the end of {self.epochs} epoch(s)")
+        if self.schedule == "polynomial" and not (self.begin_epoch < end <= self.epochs):
+            raise ValueError(
+                f"the polynomial schedule must reach its target within the fine-tuning: need begin_epoch "
+                f"({self.begin_epoch:g}) < end_epoch ({end:g}) <= epochs ({self.epochs})"
+            )
+        if self.structure == "2:4" and abs(self.target_sparsity - 0.5) > 1e-9:
+            raise ValueError("2:4 structure means 50% sparsity; set target_sparsity: 0.5")
+        return self
+
+
+class ClusterConfig(_LayerSelection):
+    """Weight clustering (tfmot): each selected kernel keeps only `clusters` distinct values."""
+
+    clusters: int = Field(16, ge=2, le=256, description="Distinct weight values per kernel.")
+    init: Literal["kmeans_plus_plus", "linear", "density", "random"] = Field(
+        "kmeans_plus_plus", description="Centroid initialisation."
+    )
+    epochs: int = Field(1, ge=0, le=10_000, description="Fine-tuning epochs with shared centroids.")
+    learning_rate: float = Field(1e-4, gt=0.0, le=1.0, description="Fine-tuning learning rate.")
+    batch_size: int = Field(32, ge=1, le=65_536, description="Fine-tuning batch size.")
+
+
+class QuantizeConfig(_Section):
+    """Quantization shared by the TFLite and ONNX integer exports: post-training, or quantization-aware training."""
+
+    method: Literal["ptq", "qat"] = Field(
+        "ptq",
+        description="ptq: post-training static quantization. qat: fine-tune with fake-quant (tfmot), then export "
+        "the QAT ranges; prune- or cluster-preserving when pruning or clustering ran.",
+    )
+    qat_epochs: int = Field(2, ge=1, le=10_000, description="QAT fine-tuning epochs.")
+    qat_learning_rate: float = Field(1e-4, gt=0.0, le=1.0, description="QAT fine-tuning learning rate.")
+    qat_batch_size: int = Field(32, ge=1, le=65_536, description="QAT fine-tuning batch size.")
+    tflite_io: Literal["int8", "uint8", "float32"] = Field(
+        "int8", description="Input/output type of the full-integer TFLite file."
+    )
+    onnx_format: Literal["qdq", "qoperator"] = Field("qdq", description="onnxruntime static quantization format.")
+    onnx_calibration: Literal["minmax", "entropy", "percentile"] = Field(
+        "minmax", description="onnxruntime calibration method."
+    )
+    onnx_weights: Literal["int8", "uint8"] = Field("int8", description="ONNX weight type.")
     calibration_samples: int = Field(
         200,
         ge=1,
@@ -132,9 +209,23 @@ class QuantizeConfig(_Section):
 class ExportConfig(_Section):
     """Which files to write. int8 needs a quantize section."""
 
-    tflite: list[Precision] = Field(["float32", "int8"], description="TFLite files to write.")
-    onnx: list[Precision] = Field(["float32", "int8"], description="ONNX files to write.")
+    tflite: list[TFLitePrecision] = Field(
+        ["float32", "int8"],
+        description="TFLite files: float32; float16 (weights); dynamic (int8 weights, float activations); int8 "
+        "(full integer); int16x8 (int16 activations, int8 weights).",
+    )
+    onnx: list[OnnxPrecision] = Field(
+        ["float32", "int8"], description="ONNX files: float32; dynamic (int8 weights); int8 (static, calibrated)."
+    )
     onnx_opset: int = Field(17, ge=13, le=21, description="ONNX opset for tf2onnx.")
+
+    @field_validator("onnx", mode="before")
+    @classmethod
+    def _onnx_reasons(cls, value):
+        for item in value if isinstance(value, list) else []:
+            if item in _ONNX_REFUSED:
+                raise ValueError(f"'{item}' cannot be exported to ONNX: {_ONNX_REFUSED[item]}")
+        return value
 
     @field_validator("tflite", "onnx")
     @classmethod
@@ -184,7 +275,9 @@ class Recipe(_Section):
         default_factory=lambda: ModelConfig(arch="mobilenet_v2"), description="Model builder or file."
     )
     train: TrainConfig | None = Field(None, description="Training; omit to keep the initial weights.")
-    quantize: QuantizeConfig | None = Field(None, description="Quantization; needed for int8 exports.")
+    prune: PruneConfig | None = Field(None, description="Magnitude pruning; omit to skip.")
+    cluster: ClusterConfig | None = Field(None, description="Weight clustering; omit to skip.")
+    quantize: QuantizeConfig | None = Field(None, description="Quantization; needed for int8 and int16x8 exports.")
     export: ExportConfig = Field(default_factory=ExportConfig, description="Exported files.")
     verify: VerifyConfig | None = Field(None, description="Accuracy verification and its gates.")
     bench: BenchConfig | None = Field(None, description="Latency benchmark.")
@@ -199,9 +292,21 @@ class Recipe(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
-        wants_int8 = "int8" in self.export.tflite or "int8" in self.export.onnx
-        if wants_int8 and self.quantize is None:
-            raise ValueError("export asks for int8 files but the recipe has no 'quantize' section; add one")
+        calibrated = {"int8", "int16x8"} & set(self.export.tflite) | {"int8"} & set(self.export.onnx)
+        if calibrated and self.quantize is None:
+            raise ValueError(
+                f"export asks for {'/'.join(sorted(calibrated))} files but the recipe has no 'quantize' section; "
+                "add one (dynamic and float16 need none)"
+            )
+        if self.quantize is not None and self.quantize.method == "qat":
+            if self.train is None and self.model.path is None and self.model.weights is None:
+                raise ValueError("QAT fine-tunes a trained model: add a 'train' section (or model weights)")
+            if not calibrated:
+                raise ValueError("quantize.method qat needs an int8 export: add int8 to export.tflite or export.onnx")
+            if "int16x8" in self.export.tflite:
+                raise ValueError("int16x8 is post-training only; QAT (tfmot) trains 8-bit activations")
+        if self.prune is not None and self.cluster is not None and self.cluster.epochs == 0:
+            raise ValueError("clustering after pruning needs cluster.epochs >= 1 to fine-tune the shared values")
         if not self.export.tflite and not self.export.onnx:
             raise ValueError("export lists no files: set export.tflite and/or export.onnx")
         return self

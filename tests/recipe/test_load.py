@@ -52,7 +52,7 @@ BAD = [
     ),
     pytest.param(
         "name: x\nexport:\n  tflite: [int8, fp16]\n",
-        ["<t>:3:18:", "export.tflite.1", "'fp16'", "Allowed: float32, int8"],
+        ["<t>:3:18:", "export.tflite.1", "'fp16'", "did you mean 'float16'", "Allowed: float32, float16"],
         id="bad-list-item",
     ),
     pytest.param(
@@ -114,4 +114,4 @@ def test_tiny_recipe_used_by_e2e_is_valid():
 def test_schema_lists_sections_in_pipeline_order():
     from edgeopt.recipe.schema import SECTION_ORDER
 
-    assert SECTION_ORDER == ["data", "model", "train", "quantize", "export", "verify", "bench"]
+    assert SECTION_ORDER == ["data", "model", "train", "prune", "cluster", "quantize", "export", "verify", "bench"]

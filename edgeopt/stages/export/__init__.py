@@ -32,7 +32,12 @@ def run(ctx: StageContext) -> StageOutput:
 def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> StageOutput:
     from edgeopt.inspect.onnx import read_onnx
     from edgeopt.inspect.tflite import read_tflite
-    from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
+    from edgeopt.stages.export.onnx import (
+        export_onnx_float,
+        export_onnx_qat,
+        quantize_onnx_dynamic,
+        quantize_onnx_int8,
+    )
     from edgeopt.stages.export.tflite import export_tflite
 
     files: dict[str, str] = {}
@@ -53,10 +58,21 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
         )
         log.info("export: %s (%s bytes)", files[name], f"{path.stat().st_size:,}")
 
+    q = ctx.recipe.quantize
+    qat_model = None
+    if q is not None and q.method == "qat":
+        from edgeopt.compress.qat import load_qat_model
+
+        qat_model = load_qat_model(ctx.need("quantize").path("qat_model"))
+
     for precision in cfg.tflite:
         name = f"tflite_{precision}"
         files[name] = f"model_{precision}.tflite"
-        export_tflite(model, ctx.out(files[name]), precision, calibration, saved_model)
+        if precision == "int8" and qat_model is not None:
+            export_tflite(qat_model, ctx.out(files[name]), "int8", io=q.tflite_io, from_qat=True)
+        else:
+            io = q.tflite_io if q is not None else "int8"
+            export_tflite(model, ctx.out(files[name]), precision, calibration, saved_model, io=io)
         contents = read_tflite(ctx.out(files[name])).to_dict()
         if precision == "int8" and contents["float_compute_ops"]:
             raise ToolchainError(
@@ -70,12 +86,17 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
         if "float32" in cfg.onnx:
             files["onnx_float32"] = float_file
             record("onnx_float32", "onnx", "float32", read_onnx(ctx.out(float_file)))
+        if "dynamic" in cfg.onnx:
+            files["onnx_dynamic"] = "model_dynamic.onnx"
+            quantize_onnx_dynamic(ctx.out(float_file), ctx.out(files["onnx_dynamic"]), q.onnx_weights if q else "int8")
+            record("onnx_dynamic", "onnx", "dynamic", read_onnx(ctx.out(files["onnx_dynamic"])))
         if "int8" in cfg.onnx:
             files["onnx_int8"] = "model_int8.onnx"
-            q = ctx.recipe.quantize
-            quantize_onnx_int8(
-                ctx.out(float_file), ctx.out(files["onnx_int8"]), calibration, q.per_channel, q.onnx_activations
-            )
+            if qat_model is not None:
+                export_onnx_qat(qat_model, ctx.out(files["onnx_int8"]), cfg.onnx_opset)
+            else:
+                quantize_onnx_int8(ctx.out(float_file), ctx.out(files["onnx_int8"]), calibration, q.per_channel,
+                                   q.onnx_activations, q.onnx_weights, q.onnx_format, q.onnx_calibration)  # fmt: skip
             contents = read_onnx(ctx.out(files["onnx_int8"]), executed=True)
             if contents["executed_float_compute_ops"]:
                 log.warning(

@@ -36,8 +36,37 @@ def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = 
         raise ToolchainError(f"tf2onnx conversion failed: {type(exc).__name__}: {exc}") from exc
 
 
+def quantize_onnx_dynamic(float_path: Path, path: Path, weights: str = "int8") -> None:
+    """onnxruntime dynamic quantization: int8 weights, activations quantized on the fly per batch."""
+    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(prefix="edgeopt-ort-") as work:
+        prepared = Path(work) / "prepared.onnx"
+        try:
+            with captured_native_stderr("onnxruntime quantization"):
+                quant_pre_process(str(float_path), str(prepared))
+            with atomic_path(path) as tmp, captured_native_stderr("onnxruntime quantization"):
+                quantize_dynamic(
+                    str(prepared), str(tmp), weight_type=QuantType.QInt8 if weights == "int8" else QuantType.QUInt8
+                )
+        except Exception as exc:
+            raise ToolchainError(f"onnxruntime dynamic quantization failed: {type(exc).__name__}: {exc}") from exc
+
+
+def export_onnx_qat(qat_model, path: Path, opset: int) -> None:
+    """tf2onnx turns tfmot's fake-quant nodes into QuantizeLinear/DequantizeLinear: the QAT ranges reach ONNX."""
+    export_onnx_float(qat_model, path, opset)
+
+
 def quantize_onnx_int8(
-    float_path: Path, path: Path, calibration: np.ndarray, per_channel: bool, activations: str = "uint8"
+    float_path: Path,
+    path: Path,
+    calibration: np.ndarray,
+    per_channel: bool,
+    activations: str = "uint8",
+    weights: str = "int8",
+    quant_format: str = "qdq",
+    method: str = "minmax",
 ) -> None:
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -47,6 +76,10 @@ def quantize_onnx_int8(
         quant_pre_process,
         quantize_static,
     )
+
+    qtype = {"uint8": QuantType.QUInt8, "int8": QuantType.QInt8}
+    calib = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
+             "percentile": CalibrationMethod.Percentile}[method]  # fmt: skip
 
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
@@ -67,11 +100,11 @@ def quantize_onnx_int8(
                     str(prepared),
                     str(tmp),
                     Reader(),
-                    quant_format=QuantFormat.QDQ,
+                    quant_format=QuantFormat.QDQ if quant_format == "qdq" else QuantFormat.QOperator,
                     per_channel=per_channel,
-                    activation_type=QuantType.QUInt8 if activations == "uint8" else QuantType.QInt8,
-                    weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.MinMax,
+                    activation_type=qtype[activations],
+                    weight_type=qtype[weights],
+                    calibrate_method=calib,
                 )
         except Exception as exc:
             raise ToolchainError(f"onnxruntime static quantization failed: {type(exc).__name__}: {exc}") from exc

@@ -29,27 +29,49 @@ def _converter(model):
 
 
 def export_tflite(
-    model, path: Path, precision: str, calibration: np.ndarray | None = None, saved_model: Path | None = None
+    model,
+    path: Path,
+    precision: str,
+    calibration: np.ndarray | None = None,
+    saved_model: Path | None = None,
+    io: str = "int8",
+    from_qat: bool = False,
 ) -> None:
-    """Convert `model` (or, for Keras 3 models, the SavedModel it was exported to) to a .tflite file."""
+    """Convert `model` (or, for Keras 3 models, the SavedModel it was exported to) to a .tflite file.
+
+    precision: float32 | float16 (float16 weights) | dynamic (int8 weights, float activations) | int8 (full
+    integer, `io` input/output type) | int16x8 (int16 activations, int8 weights). `from_qat`: `model` carries
+    fake-quant ranges from QAT, so no calibration data is needed for int8.
+    """
     from edgeopt._keras import tf
 
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model)) if saved_model else _converter(model)
-    if precision == "int8":
+    if precision != "float32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if precision == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif precision in ("int8", "int16x8") and not from_qat:
         if calibration is None:
-            raise ValueError("int8 export needs calibration samples")
+            raise ValueError(f"{precision} export needs calibration samples")
 
         def representative():
             for sample in calibration:
                 yield [sample[None].astype(np.float32)]
 
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative
-        # Refuse float fallbacks: a layer the int8 kernels cannot run makes the conversion fail loudly.
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    elif precision != "float32":
+        if precision == "int8":
+            # Refuse float fallbacks: a layer the int8 kernels cannot run makes the conversion fail loudly.
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        else:
+            converter.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+            ]
+    if precision == "int8" and io != "float32":
+        # With QAT, restricting ops to TFLITE_BUILTINS_INT8 makes TF 2.21 demand a representative dataset; the
+        # int8 I/O types alone still give an all-integer model (the export stage checks the file).
+        converter.inference_input_type = tf.int8 if io == "int8" else tf.uint8
+        converter.inference_output_type = tf.int8 if io == "int8" else tf.uint8
+    elif precision not in ("float32", "float16", "dynamic", "int8", "int16x8"):
         raise ValueError(f"unsupported TFLite precision {precision!r}")
     try:
         with captured_native_stderr(f"TFLite {precision} converter"), warnings.catch_warnings():
