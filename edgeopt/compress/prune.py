@@ -7,7 +7,7 @@ from edgeopt._tfmot import tfmot
 
 PRUNABLE = (
     keras.layers.Conv1D,
-    keras.layers.Conv2D,  # includes DepthwiseConv2D, SeparableConv2D and Conv2DTranspose subclasses
+    keras.layers.Conv2D,  # includes SeparableConv2D and Conv2DTranspose; tfmot leaves depthwise kernels dense
     keras.layers.Dense,
 )
 
@@ -39,8 +39,7 @@ def prune_wrap(
     copy.set_weights(model.get_weights())
 
     def wrap(layer):
-        # Depthwise kernels are tiny and pruning them hurts accuracy most for the least size; tfmot skips them too.
-        if isinstance(layer, PRUNABLE) and not isinstance(layer, keras.layers.DepthwiseConv2D) and select(layer):
+        if isinstance(layer, PRUNABLE) and select(layer):
             return sparsity.prune_low_magnitude(layer, pruning_schedule=plan, **extra)
         return layer
 

@@ -64,8 +64,58 @@ def scheme_for(preserve_sparsity: bool, preserve_clusters: bool):
     return None
 
 
+def fold_depthwise_batchnorm(model):
+    """A copy of `model` with every BatchNormalization that directly follows a DepthwiseConv2D folded into it.
+
+    tfmot 0.8.1 folds Conv2D+BN during QAT but leaves DepthwiseConv2D+BN as a float MUL/ADD pair in the
+    converted int8 file. Folding first (kernel * gamma / sqrt(var + eps), bias = beta - mean * that scale) gives
+    the same function with a plain biased depthwise conv that tfmot quantizes fully. BN statistics are frozen
+    from then on, which is what fine-tuning a trained model wants anyway.
+    """
+    import copy
+
+    import numpy as np
+
+    config = copy.deepcopy(model.get_config())
+    by_name = {layer["name"]: layer for layer in config["layers"]}
+    consumers: dict[str, list[str]] = {}
+    for layer in config["layers"]:
+        for node in layer["inbound_nodes"]:
+            for ref in node:
+                consumers.setdefault(ref[0], []).append(layer["name"])
+    folds = {}  # bn name -> depthwise name
+    for layer in config["layers"]:
+        if layer["class_name"] != "BatchNormalization" or len(layer["inbound_nodes"]) != 1:
+            continue
+        (src,) = [ref[0] for ref in layer["inbound_nodes"][0]] or [None]
+        if src and by_name[src]["class_name"] == "DepthwiseConv2D" and consumers.get(src) == [layer["name"]]:
+            folds[layer["name"]] = src
+    if not folds:
+        return model
+    for dw in folds.values():
+        by_name[dw]["config"]["use_bias"] = True
+    config["layers"] = [layer for layer in config["layers"] if layer["name"] not in folds]
+    for layer in config["layers"]:
+        for node in layer["inbound_nodes"]:
+            for ref in node:
+                ref[0] = folds.get(ref[0], ref[0])
+    config["output_layers"] = [[folds.get(o[0], o[0]), *o[1:]] for o in config["output_layers"]]
+    folded = keras.Model.from_config(config, custom_objects=_scope())
+    for layer in folded.layers:
+        if layer.name in folds.values():
+            bn = model.get_layer(next(b for b, d in folds.items() if d == layer.name))
+            gamma, beta, mean, var = bn.get_weights()
+            scale = gamma / np.sqrt(var + bn.epsilon)
+            (kernel,) = model.get_layer(layer.name).get_weights()[:1]
+            layer.set_weights([kernel * scale.reshape(1, 1, -1, 1), beta - mean * scale])
+        elif layer.weights:
+            layer.set_weights(model.get_layer(layer.name).get_weights())
+    return folded
+
+
 def qat_wrap(model, scheme=None):
     """Return a QAT copy of `model` (fake-quant nodes inserted); `model` itself is not modified."""
+    model = fold_depthwise_batchnorm(model)
     from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
         default_8bit_quantize_registry as registry_module,
     )
@@ -92,7 +142,8 @@ def qat_wrap(model, scheme=None):
         raise ToolchainError(f"QAT cannot wrap this model: {exc} (post-training quantization may still work)") from exc
 
 
-def load_qat_model(path):
-    """Load a QAT model saved by edgeopt (tfmot's wrappers and quantizers need its scope)."""
-    with qk.quantize_scope(_scope()):
-        return keras.models.load_model(path, compile=False)
+def rebuild_qat_model(float_model, scheme: str, weights_path):
+    """The QAT model of `float_model` with the weights the quantize stage trained (see stages/quantize.py)."""
+    model = qat_wrap(float_model, scheme_for(scheme in ("pqat", "pcqat"), scheme in ("cqat", "pcqat")))
+    model.load_weights(weights_path)
+    return model

@@ -139,4 +139,10 @@ def _weight(model, graph, op, op_name: str, type_names: dict, producers: dict) -
         values = np.frombuffer(data.tobytes(), dtype=_NUMPY[dtype])
         entry["sparsity"] = round(float(np.mean(values == 0)), 4) if values.size else 0.0
         entry["unique"] = int(np.unique(values).size)
+        shape = entry["shape"]
+        if values.size and len(shape) >= 2 and values.size == int(np.prod(shape)):
+            # Output channels: axis 0 ([out, ...] for CONV_2D / FULLY_CONNECTED), the last axis for depthwise.
+            axis = len(shape) - 1 if op_name == "DEPTHWISE_CONV_2D" else 0
+            per = np.moveaxis(values.reshape(shape), axis, 0).reshape(shape[axis], -1)
+            entry["unique_per_channel"] = int(max(np.unique(row).size for row in per))
     return entry

@@ -37,7 +37,9 @@ def run_pipeline(
             {
                 "stage": spec.name,
                 "config": spec.config(recipe, recipe_dir),
-                "upstream": {k: v.key for k, v in upstream.items()},
+                # Upstream keys and output checksums: a stage that re-ran (its folder was lost) and wrote other
+                # bytes invalidates everything after it, even with the same key.
+                "upstream": {k: [v.key, {n: o["sha256"] for n, o in v.outputs.items()}] for k, v in upstream.items()},
                 "edgeopt": __version__,
                 "versions": versions,
             }

@@ -167,6 +167,10 @@ def _describe(err: dict, doc: Any, source: str) -> tuple[tuple[int, int], str]:
     """((line, col), message) for one pydantic error."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = err["type"]
+    head, sep, rest = err["msg"].removeprefix("Value error, ").partition(": ")
+    if not loc and sep and isinstance(doc, dict) and head in doc:
+        # A cross-section check names the section it is about: point there, not at the top of the file.
+        loc, err = (head,), {**err, "msg": rest}
     line, col = _locate(doc, loc, key_itself=kind == "extra_forbidden") or (0, 0)
     where = f"{source}:{line + 1}:{col + 1}"
     return (line, col), _message(err, loc, where)

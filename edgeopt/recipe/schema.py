@@ -7,11 +7,13 @@ instead of being ignored. `edgeopt schema` prints the JSON Schema generated from
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = 1
+DIGITS_SAMPLES = 1797  # scikit-learn's load_digits
 
 TFLitePrecision = Literal["float32", "float16", "dynamic", "int8", "int16x8"]
 OnnxPrecision = Literal["float32", "dynamic", "int8"]
@@ -121,9 +123,9 @@ class _LayerSelection(_Section):
     exclude: list[str] = Field(
         [], description="Layer-name patterns to leave alone, e.g. [stem_conv, classifier] for the first and last layer."
     )
-    layer_types: list[Literal["Conv1D", "Conv2D", "SeparableConv2D", "Conv2DTranspose", "Dense"]] | None = Field(
-        None, description="Only these layer classes (default: every layer with a kernel)."
-    )
+    layer_types: (
+        list[Literal["Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "Dense"]] | None
+    ) = Field(None, description="Only these layer classes (default: every layer with a kernel).")
 
 
 class PruneConfig(_LayerSelection):
@@ -282,6 +284,19 @@ class Recipe(_Section):
     verify: VerifyConfig | None = Field(None, description="Accuracy verification and its gates.")
     bench: BenchConfig | None = Field(None, description="Latency benchmark.")
 
+    def _prune_reaches_target(self, total: int) -> None:
+        """With the sample count known before loading (the bundled digits), check the schedule in steps."""
+        p = self.prune
+        steps = math.ceil(train_split_size(total, self.data.test_fraction, self.data.val_fraction) / p.batch_size)
+        begin = int(p.begin_epoch * steps)
+        end = int((p.end_epoch if p.end_epoch is not None else 0.75 * p.epochs) * steps)
+        if p.schedule == "polynomial" and end - begin < p.frequency:
+            raise ValueError(
+                f"prune: the ramp from step {begin} to {end} is shorter than frequency {p.frequency}: the mask would "
+                f"be updated at most once and stop short of target_sparsity {p.target_sparsity}; lower "
+                "prune.frequency or raise prune.epochs"
+            )
+
     @model_validator(mode="before")
     @classmethod
     def _float_exports_without_quantize(cls, data):
@@ -305,11 +320,19 @@ class Recipe(_Section):
                 raise ValueError("quantize.method qat needs an int8 export: add int8 to export.tflite or export.onnx")
             if "int16x8" in self.export.tflite:
                 raise ValueError("int16x8 is post-training only; QAT (tfmot) trains 8-bit activations")
+        if self.prune is not None and self.data.source == "digits":
+            self._prune_reaches_target(DIGITS_SAMPLES)
         if self.prune is not None and self.cluster is not None and self.cluster.epochs == 0:
             raise ValueError("clustering after pruning needs cluster.epochs >= 1 to fine-tune the shared values")
         if not self.export.tflite and not self.export.onnx:
             raise ValueError("export lists no files: set export.tflite and/or export.onnx")
         return self
+
+
+def train_split_size(total: int, test_fraction: float, val_fraction: float) -> int:
+    """Training samples left after scikit-learn's train_test_split (it rounds the held-out shares up)."""
+    pool = total - math.ceil(test_fraction * total)
+    return pool - math.ceil(val_fraction * pool)
 
 
 SECTION_ORDER = [name for name in Recipe.model_fields if name not in ("version", "name", "seed")]

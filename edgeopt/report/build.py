@@ -39,6 +39,7 @@ def build_report(recipe, records: dict) -> dict:
         "bench": None
         if not bench
         else {k: bench[k] for k in ("threads", "warmup", "runs", "batch", "interleaved", "machine", "versions")},
+        "compression": {name: records[name].result for name in ("prune", "cluster", "quantize") if name in records},
         "artifacts": list(by_name.values()),
         "gates": gates,
         "passed": all(g["passed"] for g in gates),

@@ -30,6 +30,40 @@ def artifact_rows(report: dict) -> list[list[str]]:
 HEADERS = ["artifact", "size", "top-1", "drop (pts)", "agreement", "p50 ms", "p90 ms", "vs float32"]
 
 
+def contents_table(report: dict) -> list[str]:
+    """What each exported file really holds, read back from the file: kernel dtypes, zeros, distinct values."""
+    comp = report.get("compression") or {}
+    lines = ["", "## What the files contain", ""]
+    if comp.get("prune"):
+        p = comp["prune"]
+        lines.append(f"Pruning ({p['structure']}): {len(p['layers'])} kernels at mean sparsity "
+                     f"{p['mean_sparsity']:.3f} in the Keras model (target {p['target']}).")  # fmt: skip
+    if comp.get("cluster"):
+        c = comp["cluster"]
+        lines.append(f"Clustering: {len(c['layers'])} kernels, at most {max(c['layers'].values())} distinct values "
+                     f"each in the Keras model ({c['clusters']} clusters).")  # fmt: skip
+    if comp.get("quantize", {}).get("scheme"):
+        lines.append(f"Quantization-aware training: {comp['quantize']['scheme'].upper()}.")
+    lines += [
+        "",
+        "| artifact | raw | gzip | kernel dtypes | kernels with zeros | their mean sparsity | max distinct values "
+        "per output channel | tensor dtypes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in report["artifacts"]:
+        weights = a.get("contents", {}).get("weights", [])
+        dtypes = sorted({w["dtype"] for w in weights})
+        sparse = [w["sparsity"] for w in weights if w.get("sparsity", 0) >= 0.05]
+        unique = max((w.get("unique_per_channel", w.get("unique", 0)) for w in weights), default=0)
+        tensors = a.get("contents", {}).get("tensor_dtypes") or {}
+        lines.append(
+            f"| {a['name']} | {fmt_bytes(a['bytes'])} | {fmt_bytes(a['gzip_bytes'])} | {', '.join(dtypes) or '-'} | "
+            f"{len(sparse)}/{len(weights)} | {(sum(sparse) / len(sparse)) if sparse else 0:.3f} | {unique} | "
+            f"{', '.join(f'{k} {v}' for k, v in sorted(tensors.items())) or '-'} |"
+        )
+    return lines
+
+
 def render_markdown(report: dict) -> str:
     lines = [f"# edgeopt report: {report['recipe']}", ""]
     verify, bench, model = report.get("verify"), report.get("bench"), report["model"]
@@ -61,6 +95,7 @@ def render_markdown(report: dict) -> str:
                 f"| {g['gate']} | {g['artifact']} | {g['limit']:.4f} | {g['value']:.4f} | "
                 f"{'pass' if g['passed'] else '**FAIL**'} |"
             )
+    lines += contents_table(report)
     lines += ["", f"Result: **{'PASS' if report['passed'] else 'FAIL'}**", ""]
     for a in report["artifacts"]:
         c = a.get("contents", {})

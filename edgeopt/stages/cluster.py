@@ -21,7 +21,7 @@ def run(ctx: StageContext) -> StageOutput:
     model = ctx.load_model()
     wrapped = cluster_wrap(model, cfg.clusters, cfg.init, lambda layer: selected(layer, cfg.include, cfg.exclude,
                                                                                   cfg.layer_types))  # fmt: skip
-    names = [layer.name for layer in wrapped.layers if layer.__class__.__name__ == "ClusterWeights"]
+    names = [layer.layer.name for layer in wrapped.layers if layer.__class__.__name__ == "ClusterWeights"]
     if not names:
         raise InputRejected("cluster: no layer matched cluster.include / exclude / layer_types")
     val = fine_tune(wrapped, ds, cfg.epochs, cfg.learning_rate, cfg.batch_size, ctx.recipe.seed, (), "cluster")

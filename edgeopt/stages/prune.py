@@ -47,7 +47,7 @@ def run(ctx: StageContext) -> StageOutput:
         m_by_n=(2, 4) if cfg.structure == "2:4" else None,
         select=select,
     )
-    pruned_names = [layer.name for layer in wrapped.layers if layer.__class__.__name__ == "PruneLowMagnitude"]
+    pruned_names = [layer.layer.name for layer in wrapped.layers if layer.__class__.__name__ == "PruneLowMagnitude"]
     if not pruned_names:
         raise InputRejected("prune: no layer matched prune.include / exclude / layer_types")
     val = fine_tune(wrapped, ds, cfg.epochs, cfg.learning_rate, cfg.batch_size, ctx.recipe.seed, pruning_callbacks(),

@@ -26,7 +26,7 @@ def run(ctx: StageContext) -> StageOutput:
     result: dict = {"method": cfg.method, "samples": len(x)}
     if cfg.method == "qat":
         result.update(_qat(ctx, cfg, ds))
-        files["qat_model"] = "qat_model.keras"
+        files["qat_weights"] = "qat.weights.h5"
     return StageOutput(files, result)
 
 
@@ -52,7 +52,6 @@ def _calibration(ds, n: int, seed: int) -> np.ndarray:
 def _qat(ctx: StageContext, cfg, ds) -> dict:
     from edgeopt.compress.finetune import fine_tune
     from edgeopt.compress.qat import qat_wrap, scheme_for
-    from edgeopt.models.io import save_keras_model
 
     if ctx.model_route == "keras3_savedmodel_ptq":
         raise InputRejected("quantize.method qat needs a tf_keras model; this model is on the post-training route")
@@ -63,5 +62,8 @@ def _qat(ctx: StageContext, cfg, ds) -> dict:
     log.info("quantize: %s fine-tuning for %d epoch(s)", scheme.upper(), cfg.qat_epochs)
     val = fine_tune(model, ds, cfg.qat_epochs, cfg.qat_learning_rate, cfg.qat_batch_size, ctx.recipe.seed,
                     what="quantize (QAT)")  # fmt: skip
-    save_keras_model(model, ctx.out("qat_model.keras"))
+    # tfmot's QAT layers do not reload from a .keras file (variable names change); the export stage rebuilds
+    # the same wrapping from the float model and loads these weights.
+    with atomic_path(ctx.out("qat.weights.h5")) as tmp:
+        model.save_weights(tmp)
     return {"scheme": scheme, "qat_val_accuracy": val}

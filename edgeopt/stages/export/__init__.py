@@ -61,9 +61,10 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
     q = ctx.recipe.quantize
     qat_model = None
     if q is not None and q.method == "qat":
-        from edgeopt.compress.qat import load_qat_model
+        from edgeopt.compress.qat import rebuild_qat_model
 
-        qat_model = load_qat_model(ctx.need("quantize").path("qat_model"))
+        quantized = ctx.need("quantize")
+        qat_model = rebuild_qat_model(model, quantized.result["scheme"], quantized.path("qat_weights"))
 
     for precision in cfg.tflite:
         name = f"tflite_{precision}"
