@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import logging
 import shutil
@@ -41,6 +42,7 @@ def run_pipeline(
                 # bytes invalidates everything after it, even with the same key.
                 "upstream": {k: [v.key, {n: o["sha256"] for n, o in v.outputs.items()}] for k, v in upstream.items()},
                 "edgeopt": __version__,
+                "code": _stage_code_hash(spec.module),
                 "versions": versions,
             }
         )
@@ -63,6 +65,14 @@ def run_pipeline(
         },
     )
     return done
+
+
+def _stage_code_hash(module: str) -> str:
+    """sha256 of the stage's own source (a stage package: all its files): editing a stage invalidates its cache."""
+    spec = importlib.util.find_spec(f"edgeopt.stages.{module}")
+    origin = Path(spec.origin)
+    files = sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
+    return sha256_json({f.name: sha256_file(f) for f in files})
 
 
 def _reuse(stage_dir: Path, name: str, key: str) -> StageRecord | None:
