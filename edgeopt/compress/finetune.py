@@ -8,19 +8,32 @@ log = logging.getLogger(__name__)
 
 
 def fine_tune(model, ds, epochs: int, learning_rate: float, batch_size: int, seed: int, callbacks=(), what: str = ""):
-    """Compile and fit `model` in place on the training split; returns the final validation accuracy."""
+    """Compile (Adam) and fit `model` in place on the training split; returns the final validation accuracy."""
     from edgeopt._keras import keras
 
     if epochs == 0:
         return None
-    keras.utils.set_random_seed(seed)
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    history = compile_and_fit(model, ds, epochs, batch_size, seed, optimizer, callbacks=callbacks)
+    val = float(history.history["val_accuracy"][-1])
+    log.info("%s: fine-tuned %d epoch(s), val_acc %.4f", what, epochs, val)
+    return val
+
+
+def compile_and_fit(model, ds, epochs, batch_size, seed, optimizer, label_smoothing=0.0, callbacks=()):
+    """Categorical cross-entropy training on the train split, validated on the val split (seeded here unless
+    `seed` is None because the caller seeded earlier)."""
+    from edgeopt._keras import keras
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=keras.losses.CategoricalCrossentropy(),
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=["accuracy"],
     )
     one_hot = keras.utils.to_categorical
-    history = model.fit(
+    return model.fit(
         ds.x_train,
         one_hot(ds.y_train, ds.num_classes),
         validation_data=(ds.x_val, one_hot(ds.y_val, ds.num_classes)),
@@ -30,9 +43,6 @@ def fine_tune(model, ds, epochs: int, learning_rate: float, batch_size: int, see
         verbose=0,
         callbacks=list(callbacks),
     )
-    val = float(history.history["val_accuracy"][-1])
-    log.info("%s: fine-tuned %d epoch(s), val_acc %.4f", what, epochs, val)
-    return val
 
 
 def selected(layer, include: list[str], exclude: list[str], layer_types: list[str] | None) -> bool:

@@ -12,10 +12,11 @@ log = logging.getLogger(__name__)
 
 def run(ctx: StageContext) -> StageOutput:
     from edgeopt._keras import keras
+    from edgeopt.compress.finetune import compile_and_fit
     from edgeopt.models.io import load_keras_model, save_keras_model
 
     cfg, ds = ctx.recipe.train, ctx.dataset
-    keras.utils.set_random_seed(ctx.recipe.seed)
+    keras.utils.set_random_seed(ctx.recipe.seed)  # before loading: the seeded run is the documented one
     model = load_keras_model(ctx.need("build").path("model"))
     steps = max(1, cfg.epochs * math.ceil(len(ds.y_train) / cfg.batch_size))
     lr = cfg.learning_rate
@@ -25,21 +26,15 @@ def run(ctx: StageContext) -> StageOutput:
         optimizer = keras.optimizers.Adam(learning_rate=lr)
     else:
         optimizer = keras.optimizers.SGD(learning_rate=lr, momentum=0.9, nesterov=True)
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
-        metrics=["accuracy"],
-    )
-    one_hot = keras.utils.to_categorical
-    history = model.fit(
-        ds.x_train,
-        one_hot(ds.y_train, ds.num_classes),
-        validation_data=(ds.x_val, one_hot(ds.y_val, ds.num_classes)),
-        epochs=cfg.epochs,
-        batch_size=cfg.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=_epoch_logger(cfg.epochs))],
+    history = compile_and_fit(
+        model,
+        ds,
+        cfg.epochs,
+        cfg.batch_size,
+        None,
+        optimizer,
+        cfg.label_smoothing,
+        [keras.callbacks.LambdaCallback(on_epoch_end=_epoch_logger(cfg.epochs))],
     )
     save_keras_model(model, ctx.out("model.keras"))
     hist = {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,21 +38,30 @@ def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = 
         raise ToolchainError(f"tf2onnx conversion failed: {type(exc).__name__}: {exc}") from exc
 
 
-def quantize_onnx_dynamic(float_path: Path, path: Path, weights: str = "int8") -> None:
-    """onnxruntime dynamic quantization: int8 weights, activations quantized on the fly per batch."""
-    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
+@contextmanager
+def _quantizing(float_path: Path, path: Path, what: str) -> Iterator[tuple[str, str]]:
+    """(prepared input, temporary output) for an onnxruntime quantizer; the output is committed atomically.
+
+    Shape inference and graph cleanup (quant_pre_process) come first, as onnxruntime recommends.
+    """
+    from onnxruntime.quantization import quant_pre_process
 
     with tempfile.TemporaryDirectory(prefix="edgeopt-ort-") as work:
         prepared = Path(work) / "prepared.onnx"
         try:
-            with captured_native_stderr("onnxruntime quantization"):
-                quant_pre_process(str(float_path), str(prepared))
             with atomic_path(path) as tmp, captured_native_stderr("onnxruntime quantization"):
-                quantize_dynamic(
-                    str(prepared), str(tmp), weight_type=QuantType.QInt8 if weights == "int8" else QuantType.QUInt8
-                )
+                quant_pre_process(str(float_path), str(prepared))
+                yield str(prepared), str(tmp)
         except Exception as exc:
-            raise ToolchainError(f"onnxruntime dynamic quantization failed: {type(exc).__name__}: {exc}") from exc
+            raise ToolchainError(f"onnxruntime {what} quantization failed: {type(exc).__name__}: {exc}") from exc
+
+
+def quantize_onnx_dynamic(float_path: Path, path: Path, weights: str = "int8") -> None:
+    """onnxruntime dynamic quantization: int8 weights, activations quantized on the fly per batch."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quantizing(float_path, path, "dynamic") as (prepared, out):
+        quantize_dynamic(prepared, out, weight_type=QuantType.QInt8 if weights == "int8" else QuantType.QUInt8)
 
 
 def export_onnx_qat(qat_model, path: Path, opset: int) -> None:
@@ -73,7 +84,6 @@ def quantize_onnx_int8(
         CalibrationMethod,
         QuantFormat,
         QuantType,
-        quant_pre_process,
         quantize_static,
     )
 
@@ -89,22 +99,14 @@ def quantize_onnx_int8(
             sample = next(self._it, None)
             return None if sample is None else {INPUT_NAME: sample[None].astype(np.float32)}
 
-    with tempfile.TemporaryDirectory(prefix="edgeopt-ort-") as work:
-        prepared = Path(work) / "prepared.onnx"
-        try:
-            # Shape inference and graph cleanup first, as onnxruntime recommends before static quantization.
-            with captured_native_stderr("onnxruntime quantization"):
-                quant_pre_process(str(float_path), str(prepared))
-            with atomic_path(path) as tmp, captured_native_stderr("onnxruntime quantization"):
-                quantize_static(
-                    str(prepared),
-                    str(tmp),
-                    Reader(),
-                    quant_format=QuantFormat.QDQ if quant_format == "qdq" else QuantFormat.QOperator,
-                    per_channel=per_channel,
-                    activation_type=qtype[activations],
-                    weight_type=qtype[weights],
-                    calibrate_method=calib,
-                )
-        except Exception as exc:
-            raise ToolchainError(f"onnxruntime static quantization failed: {type(exc).__name__}: {exc}") from exc
+    with _quantizing(float_path, path, "static") as (prepared, out):
+        quantize_static(
+            prepared,
+            out,
+            Reader(),
+            quant_format=QuantFormat.QDQ if quant_format == "qdq" else QuantFormat.QOperator,
+            per_channel=per_channel,
+            activation_type=qtype[activations],
+            weight_type=qtype[weights],
+            calibrate_method=calib,
+        )
