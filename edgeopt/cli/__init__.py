@@ -28,6 +28,7 @@ _COMMANDS = {
         "Print the recipe's JSON Schema (for editors and CI linting).",
     ),
     "models": ("edgeopt.cli.models", "models", "List the registered model builders."),
+    "bench": ("edgeopt.cli.bench", "bench", "Measure latency of .tflite/.onnx files, each in its own process."),
 }
 
 

@@ -1,0 +1,65 @@
+"""`edgeopt bench MODEL [MODEL ...]`: latency of exported files, each measured in its own subprocess."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _threads(value: str) -> list[int]:
+    try:
+        out = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected a comma-separated list of thread counts; received {value!r}") from None
+    if not out or min(out) < 1:
+        raise click.BadParameter(f"thread counts must be >= 1; received {value!r}")
+    return out
+
+
+@click.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--threads", default="1", show_default=True, help="Thread counts to sweep, e.g. 1,2,4.")
+@click.option("--rounds", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="Rounds; each round measures every model once, so machine drift hits all alike.")  # fmt: skip
+@click.option("--warmup", type=click.IntRange(0), default=10, show_default=True)
+@click.option("--min-runs", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--min-seconds", type=click.FloatRange(0), default=1.0, show_default=True)
+@click.option("--xnnpack/--no-xnnpack", default=True, show_default=True, help="TFLite with or without XNNPACK.")
+@click.option("--ort-opt", type=click.Choice(["disable", "basic", "extended", "all"]), default="all",
+              show_default=True, help="onnxruntime graph optimization level.")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(1), default=600, show_default=True, help="Seconds per measurement.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON here.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
+def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, output, as_json):
+    """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
+    from edgeopt.runtime.bench import run_bench
+
+    result = run_bench(list(models), _threads(threads), rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt,
+                       timeout)  # fmt: skip
+    text = json.dumps(result, indent=2)
+    if output:
+        from edgeopt.atomic import write_text
+
+        write_text(output, text + "\n")
+    if as_json:
+        click.echo(text)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"edgeopt bench: {rounds} interleaved round(s), batch 1")
+    for col in ("model", "threads", "p50 ms", "p90 ms", "p99 ms", "cv", "load ms", "first ms", "RSS MB",
+                "vs first", "harness"):  # fmt: skip
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in result["results"]:
+        table.add_row(
+            Path(r["model"]).name, str(r["threads"]), f"{r['p50_ms']:.3f}", f"{r['p90_ms']:.3f}",
+            f"{r['p99_ms']:.3f}", f"{r['cv']:.2f}" + (" noisy" if r["noisy"] else ""), f"{r['load_ms']:.1f}",
+            f"{r['first_inference_ms']:.2f}", f"{r['peak_rss_mb']:.0f}", f"{r['ratio_to_first']:.2f}x",
+            f"{r['fidelity_ratio']:.3f}",
+        )  # fmt: skip
+    Console(file=sys.stdout, width=max(140, Console().width)).print(table)
+    click.echo("'vs first': first model's p50 / this p50 (same threads). 'harness': p50 / bare invoke()/run() p50.")

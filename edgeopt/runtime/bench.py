@@ -1,0 +1,61 @@
+"""Interleaved rounds of subprocess measurements, aggregated per model and thread count."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from pathlib import Path
+
+from edgeopt.runtime.targets import measure_args, run_local
+
+log = logging.getLogger(__name__)
+
+
+def run_bench(
+    models: list[Path],
+    threads: list[int],
+    rounds: int = 3,
+    warmup: int = 10,
+    min_runs: int = 100,
+    min_seconds: float = 1.0,
+    xnnpack: bool = True,
+    ort_opt: str = "all",
+    timeout: float = 600,
+) -> dict:
+    samples: dict[tuple[str, int], list[dict]] = {}
+    for r in range(rounds):
+        for t in threads:
+            for model in models:  # one measurement of every model per round: drift hits all of them alike
+                args = measure_args(model, t, xnnpack, ort_opt, warmup, min_runs, min_seconds)
+                out = run_local(args, timeout)
+                samples.setdefault((str(model), t), []).append(out)
+                log.info("bench: round %d/%d %s threads=%d p50 %.3f ms", r + 1, rounds, model.name, t,
+                         out["steady"]["p50_ms"])  # fmt: skip
+    results = []
+    for (model, t), outs in samples.items():
+        steady = [o["steady"] for o in outs]
+        row = {
+            "model": model,
+            "threads": t,
+            "runtime": outs[0]["runtime"],
+            "rounds": len(outs),
+            "runs": sum(s["runs"] for s in steady),
+            # medians over rounds of the per-round statistics
+            **{k: statistics.median(s[k] for s in steady) for k in ("p50_ms", "p90_ms", "p99_ms", "mean_ms", "min_ms")},
+            "cv": statistics.median(s["cv"] for s in steady),
+            "noisy": any(s["noisy"] for s in steady),
+            "round_p50_ms": [s["p50_ms"] for s in steady],
+            "load_ms": statistics.median(o["load_ms"] for o in outs),
+            "first_inference_ms": statistics.median(o["first_inference_ms"] for o in outs),
+            "peak_rss_mb": max(o["peak_rss_mb"] for o in outs),
+            "bytes": outs[0]["bytes"],
+            "gzip_bytes": outs[0]["gzip_bytes"],
+            "fidelity_ratio": statistics.median(o["fidelity_ratio"] for o in outs),
+            "settings": {k: outs[0][k] for k in ("xnnpack", "graph_optimization") if k in outs[0]},
+        }
+        results.append(row)
+    for row in results:
+        base = next(r for r in results if r["model"] == str(models[0]) and r["threads"] == row["threads"])
+        row["ratio_to_first"] = base["p50_ms"] / row["p50_ms"]
+    machine = samples[(str(models[0]), threads[0])][0]["machine"]
+    return {"schema_version": 1, "target": "local", "machine": machine, "results": results}

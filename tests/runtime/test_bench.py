@@ -1,0 +1,79 @@
+"""Latency measurement: each model in its own process, statistics, harness fidelity, interleaved rounds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+from edgeopt.runtime.measure import measure
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from edgeopt.models import create_model
+    from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
+    from edgeopt.stages.export.tflite import export_tflite
+
+    root = tmp_path_factory.mktemp("bench")
+    model = create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=4)
+    calib = np.random.default_rng(0).random((8, 16, 16, 3), dtype=np.float32)
+    export_tflite(model, root / "f32.tflite", "float32")
+    export_tflite(model, root / "i8.tflite", "int8", calib)
+    export_onnx_float(model, root / "f32.onnx", 17)
+    quantize_onnx_int8(root / "f32.onnx", root / "i8.onnx", calib, per_channel=True)
+    return root
+
+
+@pytest.mark.parametrize("name", ["f32.tflite", "i8.tflite", "f32.onnx", "i8.onnx"])
+def test_measure_reports_steady_state_apart_from_load_and_first_run(files, name):
+    out = measure(files / name, threads=1, min_runs=50, min_seconds=0.05, warmup=3)
+    s = out["steady"]
+    assert s["runs"] >= 50 and 0 < s["min_ms"] <= s["p50_ms"] <= s["p90_ms"] <= s["p99_ms"]
+    assert out["load_ms"] > 0 and out["first_inference_ms"] > 0 and out["peak_rss_mb"] > 10
+    assert out["bare_p50_ms"] > 0 and out["fidelity_ratio"] > 0
+    assert isinstance(s["noisy"], bool) and s["cv"] >= 0
+    assert out["gzip_bytes"] < out["bytes"] * 1.1
+    assert out["machine"]["cores"] >= 1 and "versions" in out["machine"]
+
+
+def test_xnnpack_can_be_switched_off_and_ort_levels_chosen(files):
+    assert measure(files / "i8.tflite", xnnpack=False, min_runs=10, min_seconds=0)["xnnpack"] is False
+    assert measure(files / "f32.onnx", ort_opt="disable", min_runs=10, min_seconds=0)["graph_optimization"] == "disable"
+
+
+def test_bench_cli_interleaves_rounds_per_thread_count_in_subprocesses(files, tmp_path):
+    out = tmp_path / "bench.json"
+    args = ["bench", str(files / "f32.tflite"), str(files / "i8.tflite"), "--threads", "1,2", "--rounds", "2",
+            "--min-runs", "20", "--min-seconds", "0", "--warmup", "2", "--json", "-o", str(out)]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data == json.loads(result.stdout)
+    rows = {(r["model"].rsplit("/", 1)[-1], r["threads"]): r for r in data["results"]}
+    assert set(rows) == {("f32.tflite", 1), ("i8.tflite", 1), ("f32.tflite", 2), ("i8.tflite", 2)}
+    assert all(r["rounds"] == 2 and len(r["round_p50_ms"]) == 2 for r in rows.values())
+    # the child's own peak memory, not the pytest parent's (which holds TensorFlow, well over 500 MB)
+    assert all(10 < r["peak_rss_mb"] < 500 for r in rows.values())
+    assert rows[("f32.tflite", 2)]["ratio_to_first"] == 1.0
+    assert rows[("i8.tflite", 1)]["ratio_to_first"] == pytest.approx(
+        rows[("f32.tflite", 1)]["p50_ms"] / rows[("i8.tflite", 1)]["p50_ms"]
+    )
+
+
+def test_a_model_that_crashes_the_runtime_is_a_toolchain_error_naming_it(tmp_path):
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"TFL3" + b"\0" * 64)
+    result = CliRunner().invoke(cli, ["bench", str(bad), "--min-runs", "1", "--rounds", "1"])
+    assert result.exit_code == 4
+    assert "bad.tflite: measurement failed" in result.stderr
+
+
+def test_bad_thread_list_is_a_usage_error(files):
+    result = CliRunner().invoke(cli, ["bench", str(files / "f32.tflite"), "--threads", "0,x"])
+    assert result.exit_code == 2 and "thread" in result.output
