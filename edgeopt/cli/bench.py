@@ -31,14 +31,32 @@ def _threads(value: str) -> list[int]:
 @click.option("--ort-opt", type=click.Choice(["disable", "basic", "extended", "all"]), default="all",
               show_default=True, help="onnxruntime graph optimization level.")  # fmt: skip
 @click.option("--timeout", type=click.FloatRange(1), default=600, show_default=True, help="Seconds per measurement.")
+@click.option("--target", default="local", show_default=True, help="local, or ssh://[user@]host[:port] for a board.")
+@click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SSH identity file.")
+@click.option("--known-hosts", type=click.Path(dir_okay=False, path_type=Path), help="known_hosts file to verify.")
+@click.option("--accept-new-host-key", is_flag=True, help="Trust an unknown SSH host key on first use.")
+@click.option("--remote-python", default="python3", show_default=True, help="Python on the board (with its runtime).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
-def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, output, as_json):
+def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target, ssh_key,
+          known_hosts, accept_new_host_key, remote_python, output, as_json):  # fmt: skip
     """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
     from edgeopt.runtime.bench import run_bench
 
+    remote = None
+    if target != "local":
+        from edgeopt.runtime.ssh_target import SshTarget
+
+        remote = SshTarget.parse(
+            target,
+            key=ssh_key,
+            known_hosts=known_hosts,
+            accept_new_host_key=accept_new_host_key,
+            python=remote_python,
+            timeout=timeout,
+        )
     result = run_bench(list(models), _threads(threads), rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt,
-                       timeout)  # fmt: skip
+                       timeout, remote)  # fmt: skip
     text = json.dumps(result, indent=2)
     if output:
         from edgeopt.atomic import write_text
@@ -50,7 +68,9 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"edgeopt bench: {rounds} interleaved round(s), batch 1")
+    m = result["machine"]
+    table = Table(title=f"edgeopt bench on {result['target']} ({m['cpu']}, {m['arch']}, {', '.join(m['isa'])}): "
+                  f"{rounds} interleaved round(s), batch 1")  # fmt: skip
     for col in ("model", "threads", "p50 ms", "p90 ms", "p99 ms", "cv", "load ms", "first ms", "RSS MB",
                 "vs first", "harness"):  # fmt: skip
         table.add_column(col, justify="left" if col == "model" else "right")

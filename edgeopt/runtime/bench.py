@@ -21,13 +21,15 @@ def run_bench(
     xnnpack: bool = True,
     ort_opt: str = "all",
     timeout: float = 600,
+    target=None,
 ) -> dict:
+    """`target`: None for this machine, or an SshTarget (runtime/ssh_target.py)."""
     samples: dict[tuple[str, int], list[dict]] = {}
     for r in range(rounds):
         for t in threads:
             for model in models:  # one measurement of every model per round: drift hits all of them alike
                 args = measure_args(model, t, xnnpack, ort_opt, warmup, min_runs, min_seconds)
-                out = run_local(args, timeout)
+                out = run_local(args, timeout) if target is None else target.measure(model, args[1:])
                 samples.setdefault((str(model), t), []).append(out)
                 log.info("bench: round %d/%d %s threads=%d p50 %.3f ms", r + 1, rounds, model.name, t,
                          out["steady"]["p50_ms"])  # fmt: skip
@@ -58,4 +60,5 @@ def run_bench(
         base = next(r for r in results if r["model"] == str(models[0]) and r["threads"] == row["threads"])
         row["ratio_to_first"] = base["p50_ms"] / row["p50_ms"]
     machine = samples[(str(models[0]), threads[0])][0]["machine"]
-    return {"schema_version": 1, "target": "local", "machine": machine, "results": results}
+    label = "local" if target is None else target.label
+    return {"schema_version": 1, "target": label, "machine": machine, "results": results}

@@ -1,0 +1,105 @@
+"""Measure on a board over SSH: copy measure.py and the model, run them with the board's own Python, bring the
+JSON back, and remove what was copied (also after a failure).
+
+Uses the system OpenSSH client in batch mode. Host keys are verified against known_hosts; an unknown host is an
+error unless the user explicitly accepts new keys (trust on first use is a decision, not a default).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from edgeopt.errors import RecipeError, ToolchainError
+from edgeopt.runtime.targets import MEASURE_SCRIPT
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    user: str | None
+    host: str
+    port: int = 22
+    key: Path | None = None
+    known_hosts: Path | None = None
+    accept_new_host_key: bool = False
+    python: str = "python3"
+    timeout: float = 600
+
+    @classmethod
+    def parse(cls, url: str, **options) -> SshTarget:
+        parsed = urlparse(url)
+        if parsed.scheme != "ssh" or not parsed.hostname:
+            raise RecipeError(f"target {url!r}: expected ssh://[user@]host[:port]")
+        try:
+            port = parsed.port or 22
+        except ValueError:
+            raise RecipeError(f"target {url!r}: the port must be a number") from None
+        return cls(parsed.username, parsed.hostname, port, **options)
+
+    @property
+    def label(self) -> str:
+        return f"ssh://{self.user + '@' if self.user else ''}{self.host}:{self.port}"
+
+    def _options(self) -> list[str]:
+        opts = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
+        opts += ["-o", f"StrictHostKeyChecking={'accept-new' if self.accept_new_host_key else 'yes'}"]
+        if self.known_hosts:
+            opts += ["-o", f"UserKnownHostsFile={self.known_hosts}"]
+        if self.key:
+            opts += ["-i", str(self.key), "-o", "IdentitiesOnly=yes"]
+        return opts
+
+    def _dest(self) -> str:
+        return f"{self.user}@{self.host}" if self.user else self.host
+
+    def _run(self, argv: list[str], what: str, timeout: float | None = None) -> str:
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout or self.timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise ToolchainError(f"{self.label}: {what} timed out after {timeout or self.timeout:g} s") from None
+        if proc.returncode != 0:
+            err = proc.stderr.strip()
+            if "Host key verification failed" in err or "REMOTE HOST IDENTIFICATION HAS CHANGED" in err:
+                raise ToolchainError(
+                    f"{self.label}: host key not verified (unknown or changed). Check the key and add it to "
+                    f"{self.known_hosts or '~/.ssh/known_hosts'} (ssh-keyscan -p {self.port} {self.host}), or pass "
+                    "--accept-new-host-key to trust it on first use"
+                )
+            tail = "\n".join(err.splitlines()[-5:])
+            raise ToolchainError(f"{self.label}: {what} failed (exit {proc.returncode}): {tail}")
+        return proc.stdout
+
+    def ssh(self, command: str, what: str, timeout: float | None = None) -> str:
+        return self._run(["ssh", "-p", str(self.port), *self._options(), self._dest(), command], what, timeout)
+
+    def measure(self, model: Path, args: list[str]) -> dict:
+        """Copy, run, fetch, clean up. `args` are measure.py's arguments after the model path."""
+        remote = self.ssh("mktemp -d /tmp/edgeopt-XXXXXXXX", "creating a work folder", timeout=30).strip()
+        if not remote.startswith("/tmp/edgeopt-"):
+            raise ToolchainError(f"{self.label}: unexpected work folder {remote!r}")
+        try:
+            scp = ["scp", "-q", "-P", str(self.port), *self._options(), str(MEASURE_SCRIPT), str(model)]
+            self._run([*scp, f"{self._dest()}:{remote}/"], "copying the model")
+            cmd = " ".join(
+                shlex.quote(a) for a in [self.python, f"{remote}/measure.py", f"{remote}/{model.name}", *args]
+            )
+            out = self.ssh(cmd, f"measuring {model.name}")
+            try:
+                result = json.loads(out.strip().splitlines()[-1])
+            except (json.JSONDecodeError, IndexError):
+                raise ToolchainError(f"{self.label}: measuring {model.name} printed no result") from None
+        finally:
+            try:
+                self.ssh(f"rm -rf {shlex.quote(remote)}", "cleaning up", timeout=30)
+            except ToolchainError as exc:  # keep the measurement's own error; say the cleanup failed too
+                log.warning("%s: could not remove %s: %s", self.label, remote, exc)
+        result["model"] = str(model)
+        result["target"] = self.label
+        return result

@@ -1,0 +1,121 @@
+"""The SSH board target against a real OpenSSH server that this test starts on 127.0.0.1 (Debian's
+openssh-server, installed by .ci/run). The "board" is this machine, so the test can also check that nothing the
+target copied is left behind."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+
+pytestmark = pytest.mark.slow
+
+SSHD = "/usr/sbin/sshd"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    assert Path(SSHD).exists(), "openssh-server is not installed: .ci/run installs it (apt-get install openssh-server)"
+    root = tmp_path_factory.mktemp("sshd")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / "host_key")], check=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / "user_key")], check=True)
+    shutil.copy(root / "user_key.pub", root / "authorized_keys")
+    os.chmod(root / "authorized_keys", 0o600)
+    port = _free_port()
+    (root / "sshd_config").write_text(
+        f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {root / 'host_key'}\nPidFile {root / 'sshd.pid'}\n"
+        f"AuthorizedKeysFile {root / 'authorized_keys'}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\nSubsystem sftp internal-sftp\n"
+    )
+    Path("/run/sshd").mkdir(exist_ok=True)  # privilege-separation directory sshd insists on
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(root / "sshd_config")], stderr=subprocess.PIPE)
+    for _ in range(50):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    host_pub = (root / "host_key.pub").read_text().split()
+    (root / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
+    yield {"port": port, "root": root, "user": getpass.getuser()}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    from edgeopt.models import create_model
+    from edgeopt.stages.export.tflite import export_tflite
+
+    path = tmp_path_factory.mktemp("m") / "tiny_int8.tflite"
+    calib = np.random.default_rng(0).random((8, 16, 16, 3), dtype=np.float32)
+    export_tflite(create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=4), path, "int8", calib)
+    return path
+
+
+def _leftovers() -> set[str]:
+    return {p.name for p in Path("/tmp").glob("edgeopt-????????")}
+
+
+def _bench(sshd, model, *extra, known_hosts=None):
+    args = ["bench", str(model), "--target", f"ssh://{sshd['user']}@127.0.0.1:{sshd['port']}",
+            "--ssh-key", str(sshd["root"] / "user_key"), "--remote-python", sys.executable,
+            "--known-hosts", str(known_hosts or sshd["root"] / "known_hosts"),
+            "--rounds", "1", "--min-runs", "20", "--min-seconds", "0", "--json", *extra]  # fmt: skip
+    return CliRunner().invoke(cli, args)
+
+
+def test_ssh_target_measures_on_the_board_and_cleans_up(sshd, model_file):
+    before = _leftovers()
+    result = _bench(sshd, model_file)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["target"] == f"ssh://{sshd['user']}@127.0.0.1:{sshd['port']}"
+    row = data["results"][0]
+    assert row["runs"] >= 20 and row["p50_ms"] > 0 and row["runtime"] == "ai_edge_litert"
+    assert data["machine"]["cores"] >= 1 and data["machine"]["versions"]["ai-edge-litert"]
+    assert _leftovers() == before
+
+
+def test_unknown_host_key_is_refused_with_the_fix_and_nothing_is_copied(sshd, model_file, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    before = _leftovers()
+    result = _bench(sshd, model_file, known_hosts=empty)
+    assert result.exit_code == 4
+    assert "host key not verified" in result.stderr and "--accept-new-host-key" in result.stderr
+    assert _leftovers() == before
+
+
+def test_accepting_a_new_host_key_is_explicit_and_recorded(sshd, model_file, tmp_path):
+    fresh = tmp_path / "known_hosts"
+    result = _bench(sshd, model_file, "--accept-new-host-key", known_hosts=fresh)
+    assert result.exit_code == 0, result.output
+    host_key = (sshd["root"] / "host_key.pub").read_text().split()[1]
+    assert host_key in fresh.read_text()  # the server's key was recorded (host names may be hashed)
+
+
+def test_a_failing_remote_run_still_removes_what_was_copied(sshd, tmp_path):
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"TFL3" + b"\0" * 64)
+    before = _leftovers()
+    result = _bench(sshd, bad)
+    assert result.exit_code == 4 and "measuring bad.tflite failed" in result.stderr
+    assert _leftovers() == before
