@@ -36,15 +36,25 @@ def _threads(value: str) -> list[int]:
 @click.option("--known-hosts", type=click.Path(dir_okay=False, path_type=Path), help="known_hosts file to verify.")
 @click.option("--accept-new-host-key", is_flag=True, help="Trust an unknown SSH host key on first use.")
 @click.option("--remote-python", default="python3", show_default=True, help="Python on the board (with its runtime).")
+@click.option("--benchmark-model", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="adb targets: TFLite's benchmark_model binary for the phone (default: found on PATH).")  # fmt: skip
+@click.option("--taskset", help="adb targets: CPU mask to pin the run, e.g. f0 for the big cores.")
+@click.option("--adb", "adb_path", default="adb", show_default=True, help="adb executable.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
 def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target, ssh_key,
-          known_hosts, accept_new_host_key, remote_python, output, as_json):  # fmt: skip
+          known_hosts, accept_new_host_key, remote_python, benchmark_model, taskset, adb_path, output,
+          as_json):  # fmt: skip
     """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
     from edgeopt.runtime.bench import run_bench
 
     remote = None
-    if target != "local":
+    if target.startswith("adb://"):
+        from edgeopt.runtime.adb_target import AdbTarget
+
+        remote = AdbTarget.parse(target, benchmark_model=benchmark_model, adb=adb_path, taskset=taskset,
+                                 timeout=timeout)  # fmt: skip
+    elif target != "local":
         from edgeopt.runtime.ssh_target import SshTarget
 
         remote = SshTarget.parse(
@@ -74,12 +84,15 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
     for col in ("model", "threads", "p50 ms", "p90 ms", "p99 ms", "cv", "load ms", "first ms", "RSS MB",
                 "vs first", "harness"):  # fmt: skip
         table.add_column(col, justify="left" if col == "model" else "right")
+
+    def f(value, digits):
+        return "-" if value is None else f"{value:.{digits}f}"
+
     for r in result["results"]:
         table.add_row(
-            Path(r["model"]).name, str(r["threads"]), f"{r['p50_ms']:.3f}", f"{r['p90_ms']:.3f}",
-            f"{r['p99_ms']:.3f}", f"{r['cv']:.2f}" + (" noisy" if r["noisy"] else ""), f"{r['load_ms']:.1f}",
-            f"{r['first_inference_ms']:.2f}", f"{r['peak_rss_mb']:.0f}", f"{r['ratio_to_first']:.2f}x",
-            f"{r['fidelity_ratio']:.3f}",
+            Path(r["model"]).name, str(r["threads"]), f(r["p50_ms"], 3), f(r["p90_ms"], 3), f(r["p99_ms"], 3),
+            f(r["cv"], 2) + (" noisy" if r["noisy"] else ""), f(r["load_ms"], 1), f(r["first_inference_ms"], 2),
+            f(r["peak_rss_mb"], 0), f"{r['ratio_to_first']:.2f}x", f(r["fidelity_ratio"], 3),
         )  # fmt: skip
     Console(file=sys.stdout, width=max(140, Console().width)).print(table)
     click.echo("'vs first': first model's p50 / this p50 (same threads). 'harness': p50 / bare invoke()/run() p50.")

@@ -1,0 +1,108 @@
+"""adb phone target: benchmark_model's documented output formats are parsed, and a stand-in adb replays the
+device responses (there is no phone here): success, no device, unauthorized, several devices and a hang."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+from edgeopt.runtime.adb_target import parse_benchmark_model
+
+DATA = Path(__file__).with_name("data")
+
+
+def test_parses_the_2x_output_with_percentiles_and_memory():
+    out = parse_benchmark_model((DATA / "benchmark_model_2x.txt").read_text())
+    assert out["runs"] == 3313 and out["warmup_runs"] == 1620
+    assert out["mean_ms"] == pytest.approx(0.3016) and out["p50_ms"] == pytest.approx(0.298)
+    assert out["min_ms"] == pytest.approx(0.279) and out["std_ms"] == pytest.approx(0.021)
+    assert out["load_ms"] == pytest.approx(3.521) and out["first_inference_ms"] == pytest.approx(1.071)
+    assert out["warmup_mean_ms"] == pytest.approx(0.3024) and out["peak_memory_mb"] == pytest.approx(3.39062)
+
+
+def test_parses_the_older_output_layout():
+    out = parse_benchmark_model((DATA / "benchmark_model_1x.txt").read_text())
+    assert out["runs"] == 50 and out["mean_ms"] == pytest.approx(60.1074)
+    assert "p50_ms" not in out  # not printed by that version: left out, never guessed
+    assert out["peak_memory_mb"] == pytest.approx(3.1) and out["init_memory_mb"] == pytest.approx(2.5)
+
+
+def test_output_without_timings_is_an_error():
+    with pytest.raises(ValueError, match="no 'count=' timing line"):
+        parse_benchmark_model("ERROR: Could not open 'model.tflite'.\n")
+
+
+@pytest.fixture
+def phone(tmp_path, monkeypatch):
+    root = tmp_path / "phone"
+    root.mkdir()
+    adb = tmp_path / "adb"
+    adb.write_text(f'#!/bin/sh\nexec {sys.executable} {Path(__file__).with_name("fake_adb.py")} "$@"\n')
+    adb.chmod(0o755)
+    binary = tmp_path / "benchmark_model"
+    binary.write_bytes(b"\x7fELF fake arm64 binary")
+    model = tmp_path / "model_int8.tflite"
+    model.write_bytes(b"TFL3" + b"\0" * 100)
+    monkeypatch.setenv("FAKE_ADB_ROOT", str(root))
+    monkeypatch.setenv("FAKE_ADB_OUTPUT", str(DATA / "benchmark_model_2x.txt"))
+    return {"root": root, "adb": adb, "binary": binary, "model": model}
+
+
+def _bench(phone, target="adb://R5CT1234ABC", *extra):
+    args = ["bench", str(phone["model"]), "--target", target, "--adb", str(phone["adb"]), "--benchmark-model",
+            str(phone["binary"]), "--rounds", "1", "--json", *extra]  # fmt: skip
+    return CliRunner().invoke(cli, args)
+
+
+def test_phone_run_pushes_runs_parses_and_cleans_up(phone, monkeypatch):
+    monkeypatch.setenv("FAKE_ADB_MODE", "ok")
+    result = _bench(phone, "adb://R5CT1234ABC", "--taskset", "f0", "--threads", "4")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)["results"][0]
+    assert row["runtime"] == "benchmark_model" and row["p50_ms"] == pytest.approx(0.298)
+    assert row["load_ms"] == pytest.approx(3.521) and row["p90_ms"] is None
+    log = (phone["root"] / "adb.log").read_text()
+    assert "taskset f0" in log and "--num_threads=4" in log
+    assert not list((phone["root"] / "data" / "local" / "tmp").iterdir())  # the pushed folder is gone
+
+
+def test_single_connected_phone_is_used_without_a_serial(phone, monkeypatch):
+    monkeypatch.setenv("FAKE_ADB_MODE", "ok")
+    assert _bench(phone, "adb://").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "target", "message"),
+    [
+        ("nodevice", "adb://R5CT1234ABC", "adb://R5CT1234ABC: device not found; connect it"),
+        ("nodevice", "adb://", "no device is connected"),
+        ("unauthorized", "adb://R5CT1234ABC", "adb://R5CT1234ABC: the device is unauthorized; unlock the phone"),
+        ("multiple", "adb://", "several devices are connected (R5CT1234ABC, emulator-5554); name one"),
+    ],
+)
+def test_device_problems_are_exit_4_naming_the_serial_and_the_fix(phone, monkeypatch, mode, target, message):
+    monkeypatch.setenv("FAKE_ADB_MODE", mode)
+    result = _bench(phone, target)
+    assert result.exit_code == 4
+    assert message in result.stderr
+
+
+def test_a_hanging_adb_times_out_with_advice(phone, monkeypatch):
+    monkeypatch.setenv("FAKE_ADB_MODE", "timeout")
+    result = _bench(phone, "adb://R5CT1234ABC", "--timeout", "2")
+    assert result.exit_code == 4
+    assert "adb did not answer within" in result.stderr and "adb devices" in result.stderr
+
+
+def test_missing_benchmark_model_binary_says_where_to_get_it(phone, monkeypatch):
+    monkeypatch.setenv("FAKE_ADB_MODE", "ok")
+    monkeypatch.setenv("PATH", os.defpath)
+    args = ["bench", str(phone["model"]), "--target", "adb://R5CT1234ABC", "--adb", str(phone["adb"])]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 4 and "--benchmark-model PATH" in result.stderr
