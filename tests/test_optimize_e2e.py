@@ -126,3 +126,25 @@ def test_a_broken_gate_exits_1_and_still_writes_the_report(tiny_run):
     assert report["passed"] is False
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert [s["name"] for s in manifest["stages"] if not s["reused"]] == ["verify", "report"]
+
+
+def test_an_int8_file_slower_than_float32_gets_an_explanation(tiny_run):
+    """Exercised directly: whether tiny int8 is slower depends on the machine, the explanation must not."""
+    from edgeopt.pipeline.context import StageRecord
+    from edgeopt.stages.bench import _explain_slower_int8
+
+    _, run_dir, _ = tiny_run
+    export_dir = next(run_dir.glob("*-export-*"))
+    meta = json.loads((export_dir / "stage.json").read_text())
+    export = StageRecord("export", meta["key"], export_dir, meta["outputs"], meta["result"])
+    results = [
+        {"name": "onnx_float32", "p50_ms": 0.1},
+        {"name": "onnx_int8", "p50_ms": 0.2},
+        {"name": "tflite_float32", "p50_ms": 0.1},
+        {"name": "tflite_int8", "p50_ms": 0.05},
+    ]
+    _explain_slower_int8(results, export, threads=1)
+    why = results[1]["slower_than_float32"]
+    assert why["int8_profile_us"] and why["float32_profile_us"]  # onnxruntime's per-node profile, by op type
+    assert any("Conv" in op for op in why["int8_profile_us"])
+    assert "slower_than_float32" not in results[3]  # faster: nothing to explain

@@ -95,6 +95,13 @@ def render_markdown(report: dict) -> str:
                 f"| {g['gate']} | {g['artifact']} | {g['limit']:.4f} | {g['value']:.4f} | "
                 f"{'pass' if g['passed'] else '**FAIL**'} |"
             )
+    for a in report["artifacts"]:
+        why = (a.get("latency") or {}).get("slower_than_float32")
+        if why:
+            lines += ["", f"**{a['name']} is slower than its float32 file.** " + "; ".join(why["reasons"]) + "."]
+            if why.get("int8_profile_us"):
+                top = list(why["int8_profile_us"].items())[:5]
+                lines.append("onnxruntime profile, us per run: " + ", ".join(f"{k} {v}" for k, v in top) + ".")
     lines += contents_table(report)
     lines += ["", f"Result: **{'PASS' if report['passed'] else 'FAIL'}**", ""]
     for a in report["artifacts"]:

@@ -30,6 +30,7 @@ def run(ctx: StageContext) -> StageOutput:
             runner.run_prepared()
             times[name].append(time.perf_counter() - start)
     results = [summarize(name, t, cfg.threads) for name, t in times.items()]
+    _explain_slower_int8(results, export, cfg.threads)
     for r in results:
         log.info("bench: %-13s p50 %.3f ms p90 %.3f ms (%d runs)", r["name"], r["p50_ms"], r["p90_ms"], r["runs"])
     return StageOutput(
@@ -62,3 +63,18 @@ def summarize(name: str, seconds: list[float], threads: int) -> dict:
         "p99_ms": float(np.percentile(ms, 99)),
         "cv": float(ms.std() / mean) if mean else 0.0,
     }
+
+
+def _explain_slower_int8(results: list[dict], export, threads: int) -> None:
+    """An int8 file slower than the float32 file of the same format gets an explanation from the runtimes."""
+    from edgeopt.runtime.explain import explain
+
+    by_name = {r["name"]: r for r in results}
+    artifacts = {a["name"]: a for a in export.result["artifacts"]}
+    for fmt in ("tflite", "onnx"):
+        q, f = by_name.get(f"{fmt}_int8"), by_name.get(f"{fmt}_float32")
+        if q and f and q["p50_ms"] > f["p50_ms"]:
+            q["slower_than_float32"] = explain(fmt, export.path(q["name"]), export.path(f["name"]),
+                                               artifacts[q["name"]]["contents"], threads)  # fmt: skip
+            log.warning("bench: %s is slower than %s (%.3f vs %.3f ms): %s", q["name"], f["name"], q["p50_ms"],
+                        f["p50_ms"], "; ".join(q["slower_than_float32"]["reasons"]))  # fmt: skip
