@@ -34,6 +34,8 @@ verify:
 bench:
   warmup: 2
   runs: 10
+  min_seconds: 0.0
+  rounds: 2
 """
 
 

@@ -257,11 +257,28 @@ class VerifyConfig(_Section):
 
 
 class BenchConfig(_Section):
-    """Batch-1 latency of every exported file, interleaved across files so machine drift cancels."""
+    """Batch-1 latency of every exported file: each file in its own subprocess, in interleaved rounds."""
 
-    warmup: int = Field(10, ge=0, le=100_000, description="Untimed runs per file before measuring.")
-    runs: int = Field(100, ge=10, le=1_000_000, description="Timed runs per file.")
+    warmup: int = Field(10, ge=0, le=100_000, description="Untimed runs per file and round before measuring.")
+    runs: int = Field(100, ge=10, le=1_000_000, description="Minimum timed runs per file and round.")
+    min_seconds: float = Field(0.5, ge=0.0, le=3600.0, description="Minimum timed seconds per file and round.")
+    rounds: int = Field(3, ge=1, le=100, description="Rounds; each measures every file once (drift cancels).")
     threads: int = Field(1, ge=1, le=256, description="Runtime intra-op threads.")
+    xnnpack: bool = Field(True, description="TFLite with the XNNPACK delegate (its default).")
+    ort_opt: Literal["disable", "basic", "extended", "all"] = Field(
+        "all", description="onnxruntime graph optimization."
+    )
+    target: str = Field(
+        "local",
+        pattern=r"^(local|ssh://.+|adb://.*)$",
+        description="Also measure on a device: ssh://[user@]host[:port] or adb://SERIAL. This machine is always "
+        "measured first; a device failure is recorded without losing those results.",
+    )
+    remote_python: str = Field("python3", description="ssh targets: the board's Python (with its runtime).")
+    ssh_key: str | None = Field(None, description="ssh targets: identity file.")
+    known_hosts: str | None = Field(None, description="ssh targets: known_hosts file used to verify the host key.")
+    benchmark_model: str | None = Field(None, description="adb targets: TFLite's benchmark_model binary.")
+    taskset: str | None = Field(None, description="adb targets: CPU mask, e.g. f0 for big cores.")
 
 
 class Recipe(_Section):

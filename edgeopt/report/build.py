@@ -38,7 +38,11 @@ def build_report(recipe, records: dict) -> dict:
         "verify": None if not verify else {k: verify[k] for k in ("split", "samples", "drop_type", "float_top1")},
         "bench": None
         if not bench
-        else {k: bench[k] for k in ("threads", "warmup", "runs", "batch", "interleaved", "machine", "versions")},
+        else {
+            k: bench[k]
+            for k in ("threads", "warmup", "runs", "rounds", "batch", "interleaved", "machine", "versions", "remote")
+            if k in bench
+        },
         "compression": {name: records[name].result for name in ("prune", "cluster", "quantize") if name in records},
         "artifacts": list(by_name.values()),
         "gates": gates,

@@ -82,8 +82,9 @@ def render_markdown(report: dict) -> str:
         m = bench["machine"]
         isa = ", ".join(m["isa"]) or "no listed ISA extensions"
         lines.append(
-            f"Latency: batch {bench['batch']}, {bench['threads']} thread(s), {bench['warmup']} warm-up + "
-            f"{bench['runs']} interleaved runs per file on {m['cpu']} ({isa}). "
+            f"Latency: batch {bench['batch']}, {bench['threads']} thread(s), each file in its own process, "
+            f"{bench.get('rounds', 1)} interleaved round(s) of {bench['warmup']} warm-up + at least {bench['runs']} "
+            f"runs, on {m['cpu']} ({isa}). "
             "'vs float32' is the float32 p50 of the same format divided by this file's p50."
         )
     lines += ["", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
@@ -102,6 +103,17 @@ def render_markdown(report: dict) -> str:
             if why.get("int8_profile_us"):
                 top = list(why["int8_profile_us"].items())[:5]
                 lines.append("onnxruntime profile, us per run: " + ", ".join(f"{k} {v}" for k, v in top) + ".")
+    remote = (bench or {}).get("remote")
+    if remote:
+        lines += ["", f"## On {remote['target']}", ""]
+        if "error" in remote:
+            lines.append(f"Measurement failed (local results above are unaffected): {remote['error']}")
+        else:
+            lines += ["| artifact | p50 ms | p90 ms | runs |", "|---|---|---|---|"]
+            for a in remote["artifacts"]:
+                p90 = "-" if a.get("p90_ms") is None else f"{a['p90_ms']:.3f}"
+                p50 = a["p50_ms"] if a.get("p50_ms") is not None else a["mean_ms"]
+                lines.append(f"| {a['name']} | {p50:.3f} | {p90} | {a['runs']} |")
     lines += contents_table(report)
     lines += ["", f"Result: **{'PASS' if report['passed'] else 'FAIL'}**", ""]
     for a in report["artifacts"]:

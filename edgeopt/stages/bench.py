@@ -1,68 +1,84 @@
-"""Batch-1 latency of every exported file, with runs interleaved across files so machine drift cancels."""
+"""Batch-1 latency of every exported file: each file measured in its own subprocess (runtime/measure.py), in
+interleaved rounds so a shared machine's drift hits all files alike; optionally also on a board or phone."""
 
 from __future__ import annotations
 
 import logging
-import time
+from pathlib import Path
 
-import numpy as np
-
+from edgeopt.errors import ToolchainError
 from edgeopt.pipeline.context import StageContext, StageOutput
 
 log = logging.getLogger(__name__)
 
+KEEP = ("threads", "runs", "rounds", "mean_ms", "min_ms", "p50_ms", "p90_ms", "p99_ms", "cv", "noisy",
+        "round_p50_ms", "load_ms", "first_inference_ms", "peak_rss_mb", "fidelity_ratio")  # fmt: skip
+
 
 def run(ctx: StageContext) -> StageOutput:
+    from edgeopt.runtime.bench import run_bench
     from edgeopt.runtime.environment import library_versions, machine
-    from edgeopt.runtime.runners import open_runner
 
     cfg, export = ctx.recipe.bench, ctx.need("export")
-    sample = ctx.dataset.x_test[:1]
-    runners = {a["name"]: open_runner(export.path(a["name"]), threads=cfg.threads) for a in export.result["artifacts"]}
-    for runner in runners.values():
-        runner.prepare(sample)
-        for _ in range(cfg.warmup):
-            runner.run_prepared()
-    times: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(cfg.runs):
-        for name, runner in runners.items():  # one run of each file per round
-            start = time.perf_counter()
-            runner.run_prepared()
-            times[name].append(time.perf_counter() - start)
-    results = [summarize(name, t, cfg.threads) for name, t in times.items()]
+    names = [a["name"] for a in export.result["artifacts"]]
+    files = [export.path(n) for n in names]
+    opts = dict(threads=[cfg.threads], rounds=cfg.rounds, warmup=cfg.warmup, min_runs=cfg.runs,
+                min_seconds=cfg.min_seconds, xnnpack=cfg.xnnpack, ort_opt=cfg.ort_opt)  # fmt: skip
+    local = run_bench(files, **opts)
+    results = _rows(local, names, files)
     _explain_slower_int8(results, export, cfg.threads)
     for r in results:
         log.info("bench: %-13s p50 %.3f ms p90 %.3f ms (%d runs)", r["name"], r["p50_ms"], r["p90_ms"], r["runs"])
-    return StageOutput(
-        {},
-        {
-            "threads": cfg.threads,
-            "warmup": cfg.warmup,
-            "runs": cfg.runs,
-            "batch": 1,
-            "interleaved": True,
-            "artifacts": results,
-            "machine": machine(),
-            "versions": library_versions(),
-        },
-    )
-
-
-def summarize(name: str, seconds: list[float], threads: int) -> dict:
-    ms = np.asarray(seconds) * 1e3
-    mean = float(ms.mean())
-    return {
-        "name": name,
-        "threads": threads,
-        "runs": len(ms),
-        "mean_ms": mean,
-        "std_ms": float(ms.std()),
-        "min_ms": float(ms.min()),
-        "p50_ms": float(np.percentile(ms, 50)),
-        "p90_ms": float(np.percentile(ms, 90)),
-        "p99_ms": float(np.percentile(ms, 99)),
-        "cv": float(ms.std() / mean) if mean else 0.0,
+    out = {
+        "threads": cfg.threads,
+        "warmup": cfg.warmup,
+        "runs": cfg.runs,
+        "rounds": cfg.rounds,
+        "batch": 1,
+        "interleaved": True,
+        "subprocess_per_file": True,
+        "artifacts": results,
+        "machine": machine(),
+        "versions": library_versions(),
     }
+    if cfg.target != "local":
+        out["remote"] = _remote(ctx, cfg, files, names, opts)
+    return StageOutput({}, out)
+
+
+def _rows(bench: dict, names: list[str], files: list[Path]) -> list[dict]:
+    by_file = {Path(r["model"]).name: r for r in bench["results"]}
+    return [{"name": n, **{k: by_file[f.name].get(k) for k in KEEP}} for n, f in zip(names, files, strict=True)]
+
+
+def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], opts: dict) -> dict:
+    """Measure on the device; a failure is recorded (and logged), never allowed to lose the local results."""
+    from edgeopt.runtime.bench import run_bench
+
+    rel = ctx.recipe_dir
+    try:
+        if cfg.target.startswith("adb://"):
+            from edgeopt.runtime.adb_target import AdbTarget
+
+            target = AdbTarget.parse(cfg.target, benchmark_model=rel / cfg.benchmark_model if cfg.benchmark_model
+                                     else None, taskset=cfg.taskset)  # fmt: skip
+            picked = [(n, f) for n, f in zip(names, files, strict=True) if f.suffix == ".tflite"]
+        else:
+            from edgeopt.runtime.ssh_target import SshTarget
+
+            target = SshTarget.parse(cfg.target, key=rel / cfg.ssh_key if cfg.ssh_key else None,
+                                     known_hosts=rel / cfg.known_hosts if cfg.known_hosts else None,
+                                     python=cfg.remote_python)  # fmt: skip
+            picked = list(zip(names, files, strict=True))
+        remote = run_bench([f for _, f in picked], target=target, **opts)
+        return {
+            "target": target.label,
+            "machine": remote["machine"],
+            "artifacts": _rows(remote, [n for n, _ in picked], [f for _, f in picked]),
+        }
+    except ToolchainError as exc:
+        log.warning("bench: %s failed; local results are kept: %s", cfg.target, exc)
+        return {"target": cfg.target, "error": str(exc)}
 
 
 def _explain_slower_int8(results: list[dict], export, threads: int) -> None:

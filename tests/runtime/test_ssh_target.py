@@ -119,3 +119,54 @@ def test_a_failing_remote_run_still_removes_what_was_copied(sshd, tmp_path):
     result = _bench(sshd, bad)
     assert result.exit_code == 4 and "measuring bad.tflite failed" in result.stderr
     assert _leftovers() == before
+
+
+PIPELINE = """\
+name: remote
+data: {{image_size: 16, channels: 3}}
+model: {{arch: tiny_cnn}}
+train: {{epochs: 1}}
+quantize: {{calibration_samples: 20}}
+export: {{tflite: [float32, int8], onnx: []}}
+bench:
+  runs: 10
+  min_seconds: 0
+  rounds: 1
+  target: ssh://{user}@127.0.0.1:{port}
+  ssh_key: {key}
+  known_hosts: {known}
+  remote_python: {python}
+"""
+
+
+def _pipeline(sshd, tmp_path, known):
+    import edgeopt
+
+    recipe = tmp_path / "remote.yaml"
+    recipe.write_text(PIPELINE.format(user=sshd["user"], port=sshd["port"], key=sshd["root"] / "user_key",
+                                      known=known, python=sys.executable))  # fmt: skip
+    return edgeopt.optimize(recipe, run_dir=tmp_path / "run")
+
+
+def test_pipeline_bench_measures_on_the_board_too(sshd, tmp_path):
+    report = _pipeline(sshd, tmp_path, sshd["root"] / "known_hosts")
+    import json as _json
+
+    bench = _json.loads(next((tmp_path / "run").glob("*-bench-*/stage.json")).read_text())["result"]
+    remote = bench["remote"]
+    assert remote["target"].startswith("ssh://") and "error" not in remote
+    assert {a["name"] for a in remote["artifacts"]} == {"tflite_float32", "tflite_int8"}
+    assert all(a["runs"] >= 10 for a in remote["artifacts"])
+    assert report["passed"]
+    assert "## On ssh://" in (tmp_path / "run" / "report.md").read_text()
+
+
+def test_a_failing_board_keeps_the_local_results(sshd, tmp_path):
+    empty = tmp_path / "empty_known_hosts"
+    empty.write_text("")
+    report = _pipeline(sshd, tmp_path, empty)
+    assert all(a["latency"]["p50_ms"] > 0 for a in report["artifacts"])  # local measurements are all there
+    import json as _json
+
+    bench = _json.loads(next((tmp_path / "run").glob("*-bench-*/stage.json")).read_text())["result"]
+    assert "host key not verified" in bench["remote"]["error"]
