@@ -24,12 +24,13 @@ _KV = re.compile(r"(\w+)=([-+0-9.eE]+)")
 
 
 def parse_benchmark_model(text: str) -> dict:
-    """benchmark_model's output -> numbers (times in ms). Handles the layouts of TFLite 1.15 to 2.x:
-    "Inference timings in us: Init: .., First inference: .., Warmup (avg): .., Inference (avg): .." (2.x),
-    "Average inference timings in us: Warmup: .., Init: .., Inference: .." (older), and the memory lines
-    "Memory footprint delta from the start of the tool (MB): init=.. overall=.." / "Peak memory footprint (MB): ..".
+    """benchmark_model's output -> numbers (times in ms). Handles the variants seen across TFLite versions:
+    lines with or without an "INFO: " prefix; "count=" lines with or without p5/median/p95; "Inference timings in
+    us: Init: .., First inference: .., Warmup (avg): .., Inference (avg): .."; and the memory lines "Memory
+    footprint delta from the start of the tool (MB): init=.. overall=..", "Peak memory footprint (MB): ..", and
+    "Overall peak memory footprint (MB) via periodic monitoring: ..".
     """
-    runs = [dict(_KV.findall(line)) for line in text.splitlines() if line.strip().startswith("count=")]
+    runs = [dict(_KV.findall(line[line.index("count=") :])) for line in text.splitlines() if "count=" in line]
     if not runs:
         raise ValueError("no 'count=' timing line in benchmark_model output")
     steady = runs[-1]  # the last "Running benchmark for at least ..." block is the measured one
@@ -47,7 +48,7 @@ def parse_benchmark_model(text: str) -> dict:
         out["warmup_runs"] = int(float(runs[0]["count"]))
     m = re.search(r"Inference timings in us: (.*)", text)
     if m:
-        fields = dict(re.findall(r"([A-Za-z ()]+?):\s*([-0-9.eE]+)", m.group(1)))
+        fields = dict(re.findall(r"([A-Za-z ()]+?):\s*([-+0-9.eE]+)", m.group(1)))
         fields = {k.strip(): float(v) for k, v in fields.items()}
         if "Init" in fields:
             out["load_ms"] = fields["Init"] / 1e3
@@ -63,6 +64,9 @@ def parse_benchmark_model(text: str) -> dict:
             out["peak_memory_mb"] = float(values["overall"])
         if "init" in values:
             out["init_memory_mb"] = float(values["init"])
+    periodic = re.search(r"Overall peak memory footprint \(MB\) via periodic monitoring: ([-+0-9.eE]+)", text)
+    if periodic:
+        out["peak_memory_mb"] = float(periodic.group(1))
     out["cv"] = out["std_ms"] / out["mean_ms"] if out["mean_ms"] else 0.0
     return out
 

@@ -17,20 +17,27 @@ from edgeopt.runtime.adb_target import parse_benchmark_model
 DATA = Path(__file__).with_name("data")
 
 
-def test_parses_the_2x_output_with_percentiles_and_memory():
+def test_parses_output_without_percentiles():
     out = parse_benchmark_model((DATA / "benchmark_model_2x.txt").read_text())
-    assert out["runs"] == 3313 and out["warmup_runs"] == 1620
-    assert out["mean_ms"] == pytest.approx(0.3016) and out["p50_ms"] == pytest.approx(0.298)
+    assert out["runs"] == 3313 and out["warmup_runs"] == 1
+    assert out["mean_ms"] == pytest.approx(0.3016) and "p50_ms" not in out  # not printed: left out, never guessed
     assert out["min_ms"] == pytest.approx(0.279) and out["std_ms"] == pytest.approx(0.021)
     assert out["load_ms"] == pytest.approx(3.521) and out["first_inference_ms"] == pytest.approx(1.071)
-    assert out["warmup_mean_ms"] == pytest.approx(0.3024) and out["peak_memory_mb"] == pytest.approx(3.39062)
+    assert out["peak_memory_mb"] == pytest.approx(3.39062) and out["init_memory_mb"] == pytest.approx(2.76562)
 
 
-def test_parses_the_older_output_layout():
-    out = parse_benchmark_model((DATA / "benchmark_model_1x.txt").read_text())
-    assert out["runs"] == 50 and out["mean_ms"] == pytest.approx(60.1074)
-    assert "p50_ms" not in out  # not printed by that version: left out, never guessed
-    assert out["peak_memory_mb"] == pytest.approx(3.1) and out["init_memory_mb"] == pytest.approx(2.5)
+def test_parses_info_prefixed_output_with_percentiles_and_periodic_memory():
+    out = parse_benchmark_model((DATA / "benchmark_model_info_prefix.txt").read_text())
+    assert out["runs"] == 50 and out["mean_ms"] == pytest.approx(1240.27)
+    assert out["p50_ms"] == pytest.approx(1239.807) and out["p95_ms"] == pytest.approx(1247.415)
+    assert out["warmup_mean_ms"] == pytest.approx(1357.6) and out["load_ms"] == pytest.approx(5.579)
+    assert out["peak_memory_mb"] == pytest.approx(112.5)  # the periodic monitor wins over the delta line
+
+
+def test_parses_the_peak_memory_footprint_variant():
+    out = parse_benchmark_model((DATA / "benchmark_model_peak_memory.txt").read_text())
+    assert out["runs"] == 50 and out["mean_ms"] == pytest.approx(249.684) and "warmup_runs" not in out
+    assert out["peak_memory_mb"] == pytest.approx(138.809) and out["init_memory_mb"] == pytest.approx(4.92969)
 
 
 def test_output_without_timings_is_an_error():
@@ -50,7 +57,7 @@ def phone(tmp_path, monkeypatch):
     model = tmp_path / "model_int8.tflite"
     model.write_bytes(b"TFL3" + b"\0" * 100)
     monkeypatch.setenv("FAKE_ADB_ROOT", str(root))
-    monkeypatch.setenv("FAKE_ADB_OUTPUT", str(DATA / "benchmark_model_2x.txt"))
+    monkeypatch.setenv("FAKE_ADB_OUTPUT", str(DATA / "benchmark_model_info_prefix.txt"))
     return {"root": root, "adb": adb, "binary": binary, "model": model}
 
 
@@ -65,8 +72,8 @@ def test_phone_run_pushes_runs_parses_and_cleans_up(phone, monkeypatch):
     result = _bench(phone, "adb://R5CT1234ABC", "--taskset", "f0", "--threads", "4")
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout)["results"][0]
-    assert row["runtime"] == "benchmark_model" and row["p50_ms"] == pytest.approx(0.298)
-    assert row["load_ms"] == pytest.approx(3.521) and row["p90_ms"] is None
+    assert row["runtime"] == "benchmark_model" and row["p50_ms"] == pytest.approx(1239.807)
+    assert row["load_ms"] == pytest.approx(5.579) and row["p90_ms"] is None
     log = (phone["root"] / "adb.log").read_text()
     assert "taskset f0" in log and "--num_threads=4" in log
     assert not list((phone["root"] / "data" / "local" / "tmp").iterdir())  # the pushed folder is gone
