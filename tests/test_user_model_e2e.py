@@ -105,4 +105,46 @@ def test_training_a_model_on_the_ptq_only_route_is_refused_up_front(tmp_path):
     (tmp_path / "r.yaml").write_text(RECIPE)
     result = CliRunner().invoke(cli, ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")])
     assert result.exit_code == EXIT_INPUT_REJECTED
-    assert "remove the 'train' section" in result.stderr
+    assert "remove train from the recipe" in result.stderr
+
+
+@pytest.mark.slow
+def test_trusted_model_with_a_lambda_goes_through_every_stage(tmp_path):
+    from edgeopt._keras import keras
+
+    inputs = keras.Input((16, 16, 3), name="input")
+    x = keras.layers.Lambda(lambda t: t * 2.0 - 1.0, name="scale")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(8, 3)(x))
+    keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x)).save(tmp_path / "mine.keras")
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    args = ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == EXIT_INPUT_REJECTED and "Lambda 'scale'" in refused.stderr
+    trusted = CliRunner().invoke(cli, [*args, "--trust-model"])
+    assert trusted.exit_code == 0, trusted.output  # train, export and verify reload it with the same trust
+
+
+def test_tf_op_layers_need_trust_too(tmp_path):
+    from edgeopt._keras import keras, tf
+    from edgeopt.errors import InputRejected
+    from edgeopt.models.user_model import load_user_model
+
+    inputs = keras.Input((4,))
+    keras.Model(inputs, tf.nn.relu(inputs)).save(tmp_path / "op.keras")  # becomes a TFOpLambda layer
+    with pytest.raises(InputRejected, match="calls a TensorFlow function named in the file"):
+        load_user_model(tmp_path / "op.keras")
+
+
+def test_lookalike_keras_modules_are_not_builtin():
+    from edgeopt.models.user_model import unsafe_entries
+
+    entry = {"module": "keras_evil.layers", "class_name": "Dense", "config": {"name": "d"}, "registered_name": None}
+    assert unsafe_entries(entry) and "keras_evil.layers" in unsafe_entries(entry)[0]
+    assert not unsafe_entries({**entry, "module": "keras.src.layers"})
+
+
+def test_ptq_only_route_refuses_pruning_up_front(tmp_path):
+    _keras3_model_tf_keras_lacks(tmp_path / "mine.keras")
+    (tmp_path / "r.yaml").write_text(RECIPE.replace("train: {epochs: 1}\n", "prune: {epochs: 1, frequency: 1}\n"))
+    result = CliRunner().invoke(cli, ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")])
+    assert result.exit_code == EXIT_INPUT_REJECTED and "remove prune from the recipe" in result.stderr

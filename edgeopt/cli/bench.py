@@ -31,7 +31,12 @@ def _threads(value: str) -> list[int]:
 @click.option("--ort-opt", type=click.Choice(["disable", "basic", "extended", "all"]), default="all",
               show_default=True, help="onnxruntime graph optimization level.")  # fmt: skip
 @click.option("--timeout", type=click.FloatRange(1), default=600, show_default=True, help="Seconds per measurement.")
-@click.option("--target", default="local", show_default=True, help="local, or ssh://[user@]host[:port] for a board.")
+@click.option(
+    "--target",
+    default="local",
+    show_default=True,
+    help="local, ssh://[user@]host[:port] (a board) or adb://SERIAL (a phone).",
+)
 @click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SSH identity file.")
 @click.option("--known-hosts", type=click.Path(dir_okay=False, path_type=Path), help="known_hosts file to verify.")
 @click.option("--accept-new-host-key", is_flag=True, help="Trust an unknown SSH host key on first use.")

@@ -35,7 +35,7 @@ def print_summary(report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from edgeopt.report.markdown import HEADERS, artifact_rows
+    from edgeopt.report.markdown import artifact_rows, headers
 
     console = Console(file=sys.stdout, width=max(100, Console().width))
     verify = report.get("verify")
@@ -43,7 +43,7 @@ def print_summary(report: dict) -> None:
     if verify:
         title += f" (float Keras top-1 {verify['float_top1']:.4f} on {verify['samples']} {verify['split']} samples)"
     table = Table(title=title)
-    for h in HEADERS:
+    for h in headers(report):
         table.add_column(h, justify="left" if h == "artifact" else "right")
     for row in artifact_rows(report):
         table.add_row(*row)

@@ -12,9 +12,9 @@ def save_keras_model(model, path: Path) -> None:
         model.save(tmp)
 
 
-def load_keras_model(path: Path):
+def load_keras_model(path: Path, safe_mode: bool = True):
     from edgeopt._keras import keras
     from edgeopt.models import custom_layers  # noqa: F401  (registers HardSwish/HardSigmoid for loading)
 
-    # safe_mode refuses deserializing Lambda code; edgeopt's own models never need it.
-    return keras.models.load_model(path, compile=False, safe_mode=True)
+    # safe_mode refuses deserializing Lambda code; only a model the user trusted (--trust-model) may carry it.
+    return keras.models.load_model(path, compile=False, safe_mode=safe_mode)

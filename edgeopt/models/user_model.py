@@ -23,6 +23,10 @@ from edgeopt.errors import InputRejected
 log = logging.getLogger(__name__)
 
 CODE_LAYERS = {"Lambda"}  # layers whose config carries Python code
+# Layers that call a TensorFlow API function named in the file (tf_keras resolves any public tf.* symbol, such as
+# tf.io.write_file): not Python code, but not a fixed computation either, so they need --trust-model too.
+SYMBOL_LAYERS = {"TFOpLambda", "SlicingOpLambda", "ClassMethod", "InstanceMethod", "InstanceProperty",
+                 "TFClassMethodDispatcher"}  # fmt: skip
 ALLOWED_REGISTERED = {"edgeopt>HardSwish", "edgeopt>HardSigmoid"}
 BUILTIN_MODULE_PREFIXES = ("keras", "tf_keras")
 
@@ -58,7 +62,11 @@ def read_keras_file(path: Path) -> KerasFileInfo:
         raise InputRejected(f"{path}: corrupt config.json inside the archive ({exc})") from None
     if not isinstance(config, dict):
         raise InputRejected(f"{path}: config.json is not a JSON object")
-    return KerasFileInfo(path, str(meta.get("keras_version", "unknown")), config, *_signature(config))
+    try:
+        signature = _signature(config)
+    except (AttributeError, TypeError, ValueError):  # a malformed config: the scan still runs, the shape is unknown
+        signature = (None, None)
+    return KerasFileInfo(path, str(meta.get("keras_version", "unknown")), config, *signature)
 
 
 def unsafe_entries(config: Any, where: str = "model") -> list[str]:
@@ -76,11 +84,13 @@ def unsafe_entries(config: Any, where: str = "model") -> list[str]:
         label = f"{cls} '{name}'" if name else cls
         module = config.get("module")
         registered = config.get("registered_name")
-        if cls in CODE_LAYERS:
-            problems.append(f"{where}: {label} layer holds Python code that would run on load")
+        if cls in CODE_LAYERS or cls == "__lambda__":
+            problems.append(f"{where}: {label} holds Python code that would run on load")
+        elif cls in SYMBOL_LAYERS:
+            problems.append(f"{where}: {label} calls a TensorFlow function named in the file")
         elif registered and registered not in ALLOWED_REGISTERED and registered != cls and registered != "function":
             problems.append(f"{where}: {label} is a custom class ('{registered}') outside the allowlist")
-        elif module and not str(module).startswith(BUILTIN_MODULE_PREFIXES) and registered not in ALLOWED_REGISTERED:
+        elif module and not _builtin_module(str(module)) and registered not in ALLOWED_REGISTERED:
             problems.append(f"{where}: {label} comes from module '{module}', outside the allowlist")
         if name:
             where = f"{where}/{name}"
@@ -88,6 +98,11 @@ def unsafe_entries(config: Any, where: str = "model") -> list[str]:
         if isinstance(value, (dict, list)):
             problems += unsafe_entries(value, where)
     return problems
+
+
+def _builtin_module(module: str) -> bool:
+    """keras / tf_keras and their submodules only (not keras_hub, keras_cv or any other keras* package)."""
+    return any(module == p or module.startswith(p + ".") for p in BUILTIN_MODULE_PREFIXES)
 
 
 def _signature(config: dict) -> tuple[tuple | None, int | None]:

@@ -58,9 +58,11 @@ class StageContext:
     @property
     def model_route(self) -> str:
         """How the float model is held: builder / tf_keras / keras3_rebuilt (all tf_keras), or
-        keras3_savedmodel_ptq (a Keras 3 model, exported through a SavedModel)."""
-        build = self.upstream.get("build") or self.need("model")
-        return build.result.get("route", "builder")
+        keras3_savedmodel_ptq (a Keras 3 model, exported through a SavedModel). Only build records a route; the
+        post-training route never has train/prune/cluster after it (build refuses them), so a model produced by
+        one of those stages is always tf_keras."""
+        model = self.need("model")
+        return model.result.get("route", "builder") if model.name == "build" else "builder"
 
     def load_model(self):
         """The float Keras model to export: the trained one, or the built one when training is skipped."""
@@ -71,7 +73,7 @@ class StageContext:
             return load_keras3(path, safe_mode=not self.trust_model)
         from edgeopt.models.io import load_keras_model
 
-        return load_keras_model(path)
+        return load_keras_model(path, safe_mode=not self.trust_model)
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,4 @@ class StageOutput:
 
     files: dict[str, str]
     result: dict[str, Any] = field(default_factory=dict)
+    cacheable: bool = True  # False: record it, but run the stage again next time (e.g. an unreachable device)

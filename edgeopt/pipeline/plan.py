@@ -39,6 +39,8 @@ def _build_config(recipe, recipe_dir: Path) -> dict:
         target = recipe_dir / ref if ref else None
         if target is not None and target.is_file():
             files[ref] = sha256_file(target)  # a re-saved model or weights file must rebuild
+        elif target is not None and target.is_dir():  # a SavedModel folder: every file's content
+            files[ref] = {str(f.relative_to(target)): sha256_file(f) for f in sorted(target.rglob("*")) if f.is_file()}
     return {"model": _dump(recipe.model), "seed": recipe.seed, "files": files}
 
 

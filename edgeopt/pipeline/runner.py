@@ -81,7 +81,7 @@ def _reuse(stage_dir: Path, name: str, key: str) -> StageRecord | None:
         return None
     try:
         meta = json.loads(meta_path.read_text())
-        if meta.get("key") != key:
+        if meta.get("key") != key or meta.get("cacheable") is False:
             return None
         for out in meta["outputs"].values():
             f = stage_dir / out["file"]
@@ -124,6 +124,7 @@ def _run_stage(
         "versions": versions,
         "outputs": outputs,
         "result": output.result,
+        "cacheable": output.cacheable,
         "seconds": round(seconds, 3),
     }
     write_json(stage_dir / STAGE_FILE, meta)  # committed last: the stage counts as done only from here

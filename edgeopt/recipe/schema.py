@@ -277,6 +277,7 @@ class BenchConfig(_Section):
     remote_python: str = Field("python3", description="ssh targets: the board's Python (with its runtime).")
     ssh_key: str | None = Field(None, description="ssh targets: identity file.")
     known_hosts: str | None = Field(None, description="ssh targets: known_hosts file used to verify the host key.")
+    accept_new_host_key: bool = Field(False, description="ssh targets: trust an unknown host key on first use.")
     benchmark_model: str | None = Field(None, description="adb targets: TFLite's benchmark_model binary.")
     taskset: str | None = Field(None, description="adb targets: CPU mask, e.g. f0 for big cores.")
 

@@ -30,6 +30,12 @@ def artifact_rows(report: dict) -> list[list[str]]:
 HEADERS = ["artifact", "size", "top-1", "drop (pts)", "agreement", "p50 ms", "p90 ms", "vs float32"]
 
 
+def headers(report: dict) -> list[str]:
+    """The drop column is in points of top-1, or in percent of float top-1 when the recipe says relative."""
+    relative = (report.get("verify") or {}).get("drop_type") == "relative"
+    return [("drop (%)" if relative else h) if h == "drop (pts)" else h for h in HEADERS]
+
+
 def contents_table(report: dict) -> list[str]:
     """What each exported file really holds, read back from the file: kernel dtypes, zeros, distinct values."""
     comp = report.get("compression") or {}
@@ -76,7 +82,11 @@ def render_markdown(report: dict) -> str:
     if verify:
         lines.append(
             f"Float Keras top-1 **{verify['float_top1']:.4f}** on {verify['samples']} {verify['split']} samples; "
-            f"drop is {verify['drop_type']}, in points of top-1 (1 pt = 0.01)."
+            + (
+                "drop is relative: percent of the float top-1."
+                if verify["drop_type"] == "relative"
+                else "drop is absolute, in points of top-1 (1 pt = 0.01)."
+            )
         )
     if bench:
         m = bench["machine"]
@@ -87,7 +97,7 @@ def render_markdown(report: dict) -> str:
             f"runs, on {m['cpu']} ({isa}). "
             "'vs float32' is the float32 p50 of the same format divided by this file's p50."
         )
-    lines += ["", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["", "| " + " | ".join(headers(report)) + " |", "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(r) + " |" for r in artifact_rows(report)]
     if report["gates"]:
         lines += ["", "## Gates", "", "| gate | artifact | limit | value | result |", "|---|---|---|---|---|"]

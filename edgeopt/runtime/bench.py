@@ -42,8 +42,9 @@ def run_bench(
                 else:
                     out = target.measure(model, args[1:])
                 samples.setdefault((str(model), t), []).append(out)
-                log.info("bench: round %d/%d %s threads=%d p50 %.3f ms", r + 1, rounds, model.name, t,
-                         out["steady"]["p50_ms"])  # fmt: skip
+                p50 = out["steady"].get("p50_ms")
+                shown = f"p50 {p50:.3f} ms" if p50 is not None else f"mean {out['steady']['mean_ms']:.3f} ms"
+                log.info("bench: round %d/%d %s threads=%d %s", r + 1, rounds, model.name, t, shown)
     results = []
     for (model, t), outs in samples.items():
         steady = [o["steady"] for o in outs]

@@ -70,7 +70,7 @@ class SshTarget:
                 raise ToolchainError(
                     f"{self.label}: host key not verified (unknown or changed). Check the key and add it to "
                     f"{self.known_hosts or '~/.ssh/known_hosts'} (ssh-keyscan -p {self.port} {self.host}), or pass "
-                    "--accept-new-host-key to trust it on first use"
+                    "--accept-new-host-key (recipe: bench.accept_new_host_key: true) to trust it on first use"
                 )
             tail = "\n".join(err.splitlines()[-5:])
             raise ToolchainError(f"{self.label}: {what} failed (exit {proc.returncode}): {tail}")

@@ -28,7 +28,7 @@ def run(ctx: StageContext) -> StageOutput:
     results = _rows(local, names, files)
     _explain_slower_int8(results, export, cfg.threads)
     for r in results:
-        log.info("bench: %-13s p50 %.3f ms p90 %.3f ms (%d runs)", r["name"], r["p50_ms"], r["p90_ms"], r["runs"])
+        log.info("bench: %-13s p50 %s ms p90 %s ms (%d runs)", r["name"], _ms(r["p50_ms"]), _ms(r["p90_ms"]), r["runs"])
     out = {
         "threads": cfg.threads,
         "warmup": cfg.warmup,
@@ -43,7 +43,12 @@ def run(ctx: StageContext) -> StageOutput:
     }
     if cfg.target != "local":
         out["remote"] = _remote(ctx, cfg, files, names, opts)
-    return StageOutput({}, out)
+    # A device that failed this time is measured again next run instead of caching the failure.
+    return StageOutput({}, out, cacheable="error" not in out.get("remote", {}))
+
+
+def _ms(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _rows(bench: dict, names: list[str], files: list[Path]) -> list[dict]:
@@ -68,7 +73,7 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], opts: d
 
             target = SshTarget.parse(cfg.target, key=rel / cfg.ssh_key if cfg.ssh_key else None,
                                      known_hosts=rel / cfg.known_hosts if cfg.known_hosts else None,
-                                     python=cfg.remote_python)  # fmt: skip
+                                     accept_new_host_key=cfg.accept_new_host_key, python=cfg.remote_python)  # fmt: skip
             picked = list(zip(names, files, strict=True))
         remote = run_bench([f for _, f in picked], target=target, **opts)
         return {

@@ -27,8 +27,14 @@ def run(ctx: StageContext) -> StageOutput:
         source = {"path": cfg.path, "route": loaded.route}
         if loaded.note:
             source["route_note"] = loaded.note
-        if loaded.route == ROUTE_PTQ_ONLY and ctx.recipe.train is not None:
-            raise InputRejected(f"{loaded.note}; remove the 'train' section to quantize the model as it is")
+        if loaded.route == ROUTE_PTQ_ONLY:
+            r = ctx.recipe
+            needs_tf_keras = [name for name, on in (("train", r.train), ("prune", r.prune), ("cluster", r.cluster),
+                              ("quantize.method: qat", r.quantize and r.quantize.method == "qat")) if on]  # fmt: skip
+            if needs_tf_keras:
+                raise InputRejected(
+                    f"{loaded.note}; remove {', '.join(needs_tf_keras)} from the recipe to quantize the model as it is"
+                )
     else:
         model = _build(cfg, data, ctx)
         source = {"arch": cfg.arch, "route": "builder"}

@@ -17,7 +17,7 @@ def run(ctx: StageContext) -> StageOutput:
 
     cfg, ds = ctx.recipe.train, ctx.dataset
     keras.utils.set_random_seed(ctx.recipe.seed)  # before loading: the seeded run is the documented one
-    model = load_keras_model(ctx.need("build").path("model"))
+    model = load_keras_model(ctx.need("build").path("model"), safe_mode=not ctx.trust_model)
     steps = max(1, cfg.epochs * math.ceil(len(ds.y_train) / cfg.batch_size))
     lr = cfg.learning_rate
     if cfg.schedule == "cosine":

@@ -71,7 +71,7 @@ def test_lambda_layer_is_refused_and_its_code_never_runs(tmp_path):
     model.save(path)
     canary.unlink(missing_ok=True)
 
-    with pytest.raises(InputRejected, match=r"Lambda 'lambda' layer holds Python code") as info:
+    with pytest.raises(InputRejected, match=r"Lambda 'lambda' holds Python code") as info:
         load_user_model(path)
     assert info.value.exit_code == EXIT_INPUT_REJECTED
     assert "Nothing from the file was executed" in str(info.value)
