@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -42,7 +43,7 @@ def run_pipeline(
                 # bytes invalidates everything after it, even with the same key.
                 "upstream": {k: [v.key, {n: o["sha256"] for n, o in v.outputs.items()}] for k, v in upstream.items()},
                 "edgeopt": __version__,
-                "code": _stage_code_hash(spec.module),
+                "code": _code_hash(),
                 "versions": versions,
             }
         )
@@ -67,12 +68,12 @@ def run_pipeline(
     return done
 
 
-def _stage_code_hash(module: str) -> str:
-    """sha256 of the stage's own source (a stage package: all its files): editing a stage invalidates its cache."""
-    spec = importlib.util.find_spec(f"edgeopt.stages.{module}")
-    origin = Path(spec.origin)
-    files = sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
-    return sha256_json({f.name: sha256_file(f) for f in files})
+@functools.lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """sha256 of edgeopt's own source: a stage's output depends on the helpers it imports too (compress/, runtime/,
+    data/...), so any edit to the package invalidates finished stages; an installed release never changes."""
+    root = Path(importlib.util.find_spec("edgeopt").origin).parent
+    return sha256_json({str(f.relative_to(root)): sha256_file(f) for f in sorted(root.rglob("*.py"))})
 
 
 def _reuse(stage_dir: Path, name: str, key: str) -> StageRecord | None:
