@@ -28,6 +28,7 @@ _COMMANDS = {
         "Print the recipe's JSON Schema (for editors and CI linting).",
     ),
     "models": ("edgeopt.cli.models", "models", "List the registered model builders."),
+    "check": ("edgeopt.cli.check", "check", "CI gate: compare a run with a committed baseline (JUnit, markdown)."),
     "bench": ("edgeopt.cli.bench", "bench", "Measure latency of .tflite/.onnx files, each in its own process."),
 }
 

@@ -1,0 +1,1 @@
+"""CI accuracy-regression gate: compare a run directory's report.json with a committed baseline."""
