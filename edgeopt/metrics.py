@@ -36,3 +36,17 @@ def drop(reference: float, value: float, drop_type: str) -> float:
     if drop_type == "relative":
         return lost / reference if reference > 0 else 0.0
     return lost
+
+
+def topk(probs: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
+    k = min(k, probs.shape[1])
+    best = np.argpartition(-probs, k - 1, axis=1)[:, :k]
+    return float(np.mean(np.any(best == labels[:, None], axis=1)))
+
+
+def flipped_classes(reference: np.ndarray, test: np.ndarray, labels: np.ndarray, names) -> dict[str, int]:
+    """Per true class, how many samples the tested model decides differently from the reference (most first)."""
+    changed = np.argmax(reference, axis=1) != np.argmax(test, axis=1)
+    counts = np.bincount(labels[changed], minlength=len(names))
+    order = np.argsort(-counts, kind="stable")
+    return {str(names[i]): int(counts[i]) for i in order if counts[i] > 0}

@@ -53,6 +53,15 @@ def test_report_json_has_every_artifact_measured(tiny_run):
     int8 = {a["name"]: a for a in report["artifacts"]}
     assert int8["tflite_int8"]["bytes"] < int8["tflite_float32"]["bytes"]
     assert int8["tflite_float32"]["accuracy"]["agreement"] > 0.99  # float conversion must not change decisions
+    assert all(a["accuracy"]["top5"] >= a["accuracy"]["top1"] for a in report["artifacts"])
+    flips = int8["tflite_int8"]["accuracy"]["flipped_classes"]
+    assert sum(flips.values()) == round(
+        (1 - int8["tflite_int8"]["accuracy"]["agreement"]) * report["verify"]["samples"]
+    )
+    causes = report["verify"]["error_by_cause"]
+    assert set(causes) == {"conversion_tflite", "conversion_onnx", "quantization_tflite", "quantization_onnx",
+                           "parity_int8"}  # fmt: skip
+    assert causes["conversion_tflite"]["agreement"] > 0.99
     gates = {(g["gate"], g["artifact"]) for g in report["gates"]}
     assert ("min_accuracy", "keras_float32") in gates and ("max_drop", "onnx_int8") in gates
 

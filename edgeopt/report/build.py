@@ -17,7 +17,7 @@ def build_report(recipe, records: dict) -> dict:
         a["file"] = f"{records['export'].dir.name}/{a['file']}"
     if verify:
         for v in verify["artifacts"]:
-            by_name[v["name"]]["accuracy"] = {k: v[k] for k in ("top1", "drop", "agreement", "sqnr_db", "kl")}
+            by_name[v["name"]]["accuracy"] = {k: v[k] for k in v if k != "name"}
     if bench:
         lat = {b["name"]: b for b in bench["artifacts"]}
         for name, a in by_name.items():
@@ -35,7 +35,13 @@ def build_report(recipe, records: dict) -> dict:
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "data": records["data"].result,
         "model": {**records["build"].result, "trained": "train" in records, **_train_summary(model_rec)},
-        "verify": None if not verify else {k: verify[k] for k in ("split", "samples", "drop_type", "float_top1")},
+        "verify": None
+        if not verify
+        else {
+            k: verify[k]
+            for k in ("split", "samples", "drop_type", "float_top1", "float_top5", "error_by_cause")
+            if k in verify
+        },
         "bench": None
         if not bench
         else {

@@ -124,6 +124,13 @@ def render_markdown(report: dict) -> str:
                 p90 = "-" if a.get("p90_ms") is None else f"{a['p90_ms']:.3f}"
                 p50 = a["p50_ms"] if a.get("p50_ms") is not None else a["mean_ms"]
                 lines.append(f"| {a['name']} | {p50:.3f} | {p90} | {a['runs']} |")
+    causes = (verify or {}).get("error_by_cause") or {}
+    if causes:
+        lines += ["", "## Where drift comes from", "", "| comparison | top-1 agreement | top-1 delta (pts) | SQNR dB |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for name, c in causes.items():
+            label = name.replace("_", " ")
+            lines.append(f"| {label} | {c['agreement']:.4f} | {c['top1_delta'] * 100:+.2f} | {c['sqnr_db']:.1f} |")
     lines += contents_table(report)
     lines += ["", f"Result: **{'PASS' if report['passed'] else 'FAIL'}**", ""]
     for a in report["artifacts"]:

@@ -26,16 +26,23 @@ def run(ctx: StageContext) -> StageOutput:
             _gate("min_accuracy", "keras_float32", cfg.min_accuracy, float_top1, float_top1 >= cfg.min_accuracy)
         )
     results = []
+    outputs: dict = {}
+    names = ctx.dataset.class_names
     for art in export.result["artifacts"]:
         probs = open_runner(export.path(art["name"])).predict(x)
+        outputs[art["name"]] = probs
         top1 = metrics.top1(probs, y)
         entry = {
             "name": art["name"],
             "top1": top1,
+            "top5": metrics.topk(probs, y, 5),
             "drop": metrics.drop(float_top1, top1, cfg.drop_type),
+            "drop_absolute": metrics.drop(float_top1, top1, "absolute"),
+            "drop_relative": metrics.drop(float_top1, top1, "relative"),
             "agreement": metrics.agreement(reference, probs),
             "sqnr_db": metrics.sqnr_db(reference, probs),
             "kl": metrics.mean_kl(reference, probs),
+            "flipped_classes": metrics.flipped_classes(reference, probs, y, names),
         }
         results.append(entry)
         log.info(
@@ -57,10 +64,35 @@ def run(ctx: StageContext) -> StageOutput:
             "samples": len(y),
             "drop_type": cfg.drop_type,
             "float_top1": float_top1,
+            "float_top5": metrics.topk(reference, y, 5),
             "artifacts": results,
+            "error_by_cause": _error_by_cause(reference, outputs, y),
             "gates": gates,
         },
     )
+
+
+def _error_by_cause(reference, outputs: dict, y) -> dict:
+    """Split the drift: conversion (float Keras vs the float file), quantization (float file vs int8 file of the
+    same runtime) and cross-runtime parity (TFLite int8 vs ONNX int8 on the same inputs)."""
+
+    def pair(a, b) -> dict:
+        return {
+            "agreement": metrics.agreement(a, b),
+            "top1_delta": metrics.top1(a, y) - metrics.top1(b, y),
+            "sqnr_db": metrics.sqnr_db(a, b),
+        }
+
+    out: dict = {}
+    for fmt in ("tflite", "onnx"):
+        f32, i8 = outputs.get(f"{fmt}_float32"), outputs.get(f"{fmt}_int8")
+        if f32 is not None:
+            out[f"conversion_{fmt}"] = pair(reference, f32)
+        if f32 is not None and i8 is not None:
+            out[f"quantization_{fmt}"] = pair(f32, i8)
+    if "tflite_int8" in outputs and "onnx_int8" in outputs:
+        out["parity_int8"] = pair(outputs["tflite_int8"], outputs["onnx_int8"])
+    return out
 
 
 def _gate(name: str, artifact: str, limit: float, value: float, passed: bool) -> dict:
