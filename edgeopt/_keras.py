@@ -22,4 +22,12 @@ with captured_native_stderr("tensorflow import"):
 
 tf.get_logger().setLevel("ERROR")
 
-__all__ = ["SafeModeScope", "keras", "tf"]
+
+def keras3():
+    """The Keras 3 package itself, only to read users' Keras 3 files (edgeopt builds and trains with tf_keras)."""
+    with captured_native_stderr("keras 3 import"):
+        import keras as k3
+    return k3
+
+
+__all__ = ["SafeModeScope", "keras", "keras3", "tf"]

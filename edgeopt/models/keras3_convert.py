@@ -134,11 +134,10 @@ def convert_model_config(entry: dict) -> dict:
 
 def load_keras3(path: Path, safe_mode: bool = True):
     """The Keras 3 model itself (for the post-training-only route)."""
-    with captured_native_stderr("keras 3 import"):
-        import keras as k3
+    from edgeopt._keras import keras3
 
     try:
-        return k3.saving.load_model(path, compile=False, safe_mode=safe_mode)
+        return keras3().saving.load_model(path, compile=False, safe_mode=safe_mode)
     except Exception as exc:
         raise InputRejected(f"{path}: Keras 3 cannot load the model ({type(exc).__name__}: {exc})") from exc
 

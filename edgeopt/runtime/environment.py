@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import platform
 from functools import lru_cache
 from importlib import metadata
-from pathlib import Path
 
 LIBRARIES = (
     "tensorflow",
@@ -18,7 +16,6 @@ LIBRARIES = (
     "ai-edge-litert",
     "numpy",
 )
-ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "neon", "asimd", "asimddp")
 
 
 @lru_cache(maxsize=1)
@@ -32,31 +29,13 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def _cpuinfo() -> dict[str, str]:
-    info: dict[str, str] = {}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            k, _, v = line.partition(":")
-            info.setdefault(k.strip(), v.strip())
-    except OSError:
-        pass
-    return info
-
-
 @lru_cache(maxsize=1)
 def machine() -> dict:
-    info = _cpuinfo()
-    flags = set((info.get("flags") or info.get("Features") or "").split())
-    governor = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
-    return {
-        "cpu": info.get("model name") or info.get("Hardware") or platform.processor() or "unknown",
-        "arch": platform.machine(),
-        "cores": os.cpu_count(),
-        "isa": sorted(f for f in ISA_FLAGS if f in flags),
-        "governor": governor.read_text().strip() if governor.exists() else None,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-    }
+    """The same fingerprint measure.py reports from a board (it stays self-contained so it can be copied there)."""
+    from edgeopt.runtime.measure import fingerprint
+
+    m = {k: v for k, v in fingerprint().items() if k != "versions"}
+    return {**m, "os": platform.platform()}
 
 
 def machine_key() -> dict:

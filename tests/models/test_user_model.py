@@ -10,8 +10,9 @@ from edgeopt.models.user_model import load_user_model, read_keras_file
 
 
 def _keras3():
-    import keras
+    from edgeopt._keras import keras3
 
+    keras = keras3()
     assert keras.__version__.startswith("3.")
     return keras
 
