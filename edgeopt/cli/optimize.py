@@ -52,6 +52,7 @@ def print_summary(report: dict) -> None:
     for g in failed:
         console.print(
             f"[red]gate failed[/red]: {g['gate']} on {g['artifact']}: {g['value']:.4f} vs limit {g['limit']:.4f}"
+            + (f" ({g['reason']})" if g.get("reason") else "")
         )
     verdict = "[green]PASS[/green]" if report["passed"] else "[red]FAIL[/red]"
     console.print(f"{verdict}  report: {report['run_dir']}/report.md")

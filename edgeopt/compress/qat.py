@@ -147,3 +147,15 @@ def rebuild_qat_model(float_model, scheme: str, weights_path):
     model = qat_wrap(float_model, scheme_for(scheme in ("pqat", "pcqat"), scheme in ("cqat", "pcqat")))
     model.load_weights(weights_path)
     return model
+
+
+def train_qat(float_model, ds, cfg, seed: int, pruned: bool, clustered: bool):
+    """(QAT model, scheme name, final val accuracy): wrap with the scheme that preserves what earlier stages did
+    (zeros, shared values) and fine-tune with the recipe's quantize.qat_* settings."""
+    from edgeopt.compress.finetune import fine_tune
+
+    scheme = "pcqat" if pruned and clustered else "cqat" if clustered else "pqat" if pruned else "qat"
+    model = qat_wrap(float_model, scheme_for(preserve_sparsity=pruned, preserve_clusters=clustered))
+    val = fine_tune(model, ds, cfg.qat_epochs, cfg.qat_learning_rate, cfg.qat_batch_size, seed,
+                    what=f"quantize ({scheme.upper()})")  # fmt: skip
+    return model, scheme, val

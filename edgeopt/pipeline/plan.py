@@ -61,8 +61,8 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(
         "export",
         "export",
-        lambda r, d: {"export": _dump(r.export), "quantize": _dump(r.quantize)},
-        ("model", "quantize"),
+        lambda r, d: {"export": _dump(r.export), "quantize": _dump(r.quantize), "seed": r.seed},
+        ("data", "model", "quantize"),
     ),
     StageSpec("verify", "verify", lambda r, d: {"verify": _dump(r.verify)}, ("data", "model", "export")),
     StageSpec("bench", "bench", _bench_config, ("data", "export")),

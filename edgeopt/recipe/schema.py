@@ -206,6 +206,35 @@ class QuantizeConfig(_Section):
         description="ONNX int8 activation type (weights are always int8). uint8 (U8S8) is what onnxruntime's x86 "
         "kernels fuse fully; with int8 activations, residual Adds and the convolutions around them stay in float.",
     )
+    max_drop: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Accuracy budget of every int8 file versus float Keras, measured on budget_split while "
+        "exporting. Missing it fails the run (exit 1) after every file is written.",
+    )
+    drop_type: Literal["absolute", "relative"] = Field(
+        "absolute", description="absolute: points of top-1 (0.01 = 1 point). relative: share of float top-1."
+    )
+    budget_split: Literal["val", "test"] = Field(
+        "val", description="Split the budget is measured on (val keeps the test split for the final verdict)."
+    )
+    strategy: Literal["none", "auto"] = Field(
+        "none",
+        description="auto: when an int8 file misses max_drop, try cheaper fixes first (per-channel weights, "
+        "another calibration method, more calibration samples, the most sensitive tensors kept in float one "
+        "more at a time, 16x8, QAT) and keep the first that meets it, else the most accurate.",
+    )
+    max_float_layers: int = Field(
+        3, ge=0, le=100, description="auto: at most this many sensitive tensors are kept in float."
+    )
+    calibration_boost: int = Field(
+        4, ge=2, le=100, description="auto: the 'more calibration samples' attempt uses this many times as many."
+    )
+    diagnose: bool = Field(
+        True, description="Rank the layers of each post-training int8 file by quantization SQNR (in the report)."
+    )
+    diagnose_samples: int = Field(64, ge=1, le=10_000, description="Samples the per-layer diagnosis runs on.")
 
 
 class ExportConfig(_Section):
@@ -331,6 +360,14 @@ class Recipe(_Section):
                 f"export asks for {'/'.join(sorted(calibrated))} files but the recipe has no 'quantize' section; "
                 "add one (dynamic and float16 need none)"
             )
+        q = self.quantize
+        if q is not None and q.strategy == "auto" and q.max_drop is None:
+            raise ValueError("quantize.strategy auto needs a budget: set quantize.max_drop (for example 0.01)")
+        if q is not None and q.strategy == "auto" and q.method == "qat":
+            raise ValueError("quantize.strategy auto starts from post-training quantization (QAT is its last "
+                             "attempt): set quantize.method ptq")  # fmt: skip
+        if q is not None and q.max_drop is not None and "int8" not in self.export.tflite + self.export.onnx:
+            raise ValueError("quantize.max_drop applies to int8 files: add int8 to export.tflite or export.onnx")
         if self.quantize is not None and self.quantize.method == "qat":
             if self.train is None and self.model.path is None and self.model.weights is None:
                 raise ValueError("QAT fine-tunes a trained model: add a 'train' section (or model weights)")

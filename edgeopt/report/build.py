@@ -26,7 +26,7 @@ def build_report(recipe, records: dict) -> dict:
             if base and a["precision"] != "float32":
                 # Same-format ratio from interleaved runs in one session: comparable across machines.
                 a["latency"]["speedup_vs_float32"] = base["p50_ms"] / lat[name]["p50_ms"]
-    gates = verify["gates"] if verify else []
+    gates = records["export"].result.get("budget_gates", []) + (verify["gates"] if verify else [])
     model_rec = records.get("train") or records["build"]
     return {
         "schema_version": REPORT_SCHEMA_VERSION,

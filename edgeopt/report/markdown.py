@@ -71,6 +71,8 @@ def contents_table(report: dict) -> list[str]:
 
 
 def render_markdown(report: dict) -> str:
+    from edgeopt.report.quantization import budget_section, sensitivity_section
+
     lines = [f"# edgeopt report: {report['recipe']}", ""]
     verify, bench, model = report.get("verify"), report.get("bench"), report["model"]
     lines.append(
@@ -131,6 +133,7 @@ def render_markdown(report: dict) -> str:
         for name, c in causes.items():
             label = name.replace("_", " ")
             lines.append(f"| {label} | {c['agreement']:.4f} | {c['top1_delta'] * 100:+.2f} | {c['sqnr_db']:.1f} |")
+    lines += sensitivity_section(report) + budget_section(report)
     lines += contents_table(report)
     lines += ["", f"Result: **{'PASS' if report['passed'] else 'FAIL'}**", ""]
     for a in report["artifacts"]:

@@ -11,6 +11,7 @@ import logging
 import numpy as np
 
 from edgeopt.atomic import atomic_path
+from edgeopt.data.calibration import calibration_samples
 from edgeopt.errors import InputRejected
 from edgeopt.pipeline.context import StageContext, StageOutput
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def run(ctx: StageContext) -> StageOutput:
     cfg, ds = ctx.recipe.quantize, ctx.dataset
-    x = _calibration(ds, cfg.calibration_samples, ctx.recipe.seed)
+    x = calibration_samples(ds, cfg.calibration_samples, ctx.recipe.seed)
     with atomic_path(ctx.out("calibration.npy")) as tmp, open(tmp, "wb") as fh:
         np.save(fh, x)
     files = {"calibration": "calibration.npy"}
@@ -30,38 +31,14 @@ def run(ctx: StageContext) -> StageOutput:
     return StageOutput(files, result)
 
 
-def _calibration(ds, n: int, seed: int) -> np.ndarray:
-    if n > len(ds.y_train):
-        raise InputRejected(
-            f"quantize.calibration_samples is {n} but the training split has only {len(ds.y_train)} samples"
-        )
-    # Stratified by class so a small calibration set still covers every class's activation range.
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(ds.y_train))
-    by_class = [order[ds.y_train[order] == c] for c in range(ds.num_classes)]
-    picked: list[int] = []
-    i = 0
-    while len(picked) < n:
-        for idx in by_class:
-            if i < len(idx) and len(picked) < n:
-                picked.append(int(idx[i]))
-        i += 1
-    return ds.x_train[np.sort(picked)]
-
-
 def _qat(ctx: StageContext, cfg, ds) -> dict:
-    from edgeopt.compress.finetune import fine_tune
-    from edgeopt.compress.qat import qat_wrap, scheme_for
+    from edgeopt.compress.qat import train_qat
 
     if ctx.model_route == "keras3_savedmodel_ptq":
         raise InputRejected("quantize.method qat needs a tf_keras model; this model is on the post-training route")
-    pruned = ctx.recipe.prune is not None
-    clustered = ctx.recipe.cluster is not None
-    scheme = "pcqat" if pruned and clustered else "cqat" if clustered else "pqat" if pruned else "qat"
-    model = qat_wrap(ctx.load_model(), scheme_for(preserve_sparsity=pruned, preserve_clusters=clustered))
-    log.info("quantize: %s fine-tuning for %d epoch(s)", scheme.upper(), cfg.qat_epochs)
-    val = fine_tune(model, ds, cfg.qat_epochs, cfg.qat_learning_rate, cfg.qat_batch_size, ctx.recipe.seed,
-                    what="quantize (QAT)")  # fmt: skip
+    log.info("quantize: QAT fine-tuning for %d epoch(s)", cfg.qat_epochs)
+    model, scheme, val = train_qat(ctx.load_model(), ds, cfg, ctx.recipe.seed, pruned=ctx.recipe.prune is not None,
+                                   clustered=ctx.recipe.cluster is not None)  # fmt: skip
     # tfmot's QAT layers do not reload from a .keras file (variable names change); the export stage rebuilds
     # the same wrapping from the float model and loads these weights.
     with atomic_path(ctx.out("qat.weights.h5")) as tmp:

@@ -43,22 +43,34 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
     files: dict[str, str] = {}
     artifacts: list[dict] = []
 
-    def record(name: str, fmt: str, precision: str, contents: dict) -> None:
+    budgets: list[dict] = []
+
+    def record(name: str, fmt: str, precision: str, contents: dict, follow: tuple | None = None) -> None:
         path = ctx.out(files[name])
-        artifacts.append(
-            {
-                "name": name,
-                "format": fmt,
-                "precision": precision,
-                "file": files[name],
-                "bytes": path.stat().st_size,
-                "gzip_bytes": gzip_size(path),
-                "contents": contents,
-            }
-        )
+        entry = {
+            "name": name,
+            "format": fmt,
+            "precision": precision,
+            "file": files[name],
+            "bytes": path.stat().st_size,
+            "gzip_bytes": gzip_size(path),
+            "contents": contents,
+        }
+        if follow is not None:
+            budget, diagnosis = follow
+            entry.update({"diagnosis": diagnosis, "budget": budget})
+            if budget is not None:
+                entry["precision"] = budget["precision"]
+                budgets.append(_budget_gate(name, q, budget))
+        artifacts.append(entry)
         log.info("export: %s (%s bytes)", files[name], f"{path.stat().st_size:,}")
 
     q = ctx.recipe.quantize
+    follow = None
+    if q is not None and q.method == "ptq" and (q.diagnose or q.max_drop is not None):
+        from edgeopt.stages.export.auto import Int8Follow
+
+        follow = Int8Follow(ctx, model, calibration, saved_model)
     qat_model = None
     if q is not None and q.method == "qat":
         from edgeopt.compress.qat import rebuild_qat_model
@@ -79,7 +91,14 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
             raise ToolchainError(
                 f"{files[name]}: int8 export still has float compute operators {contents['float_compute_ops']}"
             )
-        record(name, "tflite", precision, contents)
+        after = None
+        if precision == "int8" and follow is not None:
+            kept, budget, diagnosis = follow.tflite(ctx.out(files[name]))
+            if kept.name != files[name]:  # a fallback was kept: describe that file (its float ops are on purpose)
+                files[name] = kept.name
+                contents = read_tflite(kept).to_dict()
+            after = (budget, diagnosis)
+        record(name, "tflite", precision, contents, after)
 
     if cfg.onnx:
         float_file = "model_float32.onnx"
@@ -98,6 +117,11 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
             else:
                 quantize_onnx_int8(ctx.out(float_file), ctx.out(files["onnx_int8"]), calibration, q.per_channel,
                                    q.onnx_activations, q.onnx_weights, q.onnx_format, q.onnx_calibration)  # fmt: skip
+            after = None
+            if follow is not None:
+                kept, budget, diagnosis = follow.onnx(ctx.out(float_file), ctx.out(files["onnx_int8"]))
+                files["onnx_int8"] = kept.name
+                after = (budget, diagnosis)
             contents = read_onnx(ctx.out(files["onnx_int8"]), executed=True)
             if contents["executed_float_compute_ops"]:
                 log.warning(
@@ -105,7 +129,19 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
                     len(contents["executed_float_compute_ops"]),
                     contents["executed_float_compute_ops"],
                 )
-            record("onnx_int8", "onnx", "int8", contents)
+            record("onnx_int8", "onnx", "int8", contents, after)
         if "float32" not in cfg.onnx:
             ctx.out(float_file).unlink()
-    return StageOutput(files, {"artifacts": artifacts})
+    return StageOutput(files, {"artifacts": artifacts, "budget_gates": budgets})
+
+
+def _budget_gate(name: str, q, budget: dict) -> dict:
+    chosen = next(a for a in budget["attempts"] if a["label"] == budget["chosen"])
+    return {
+        "gate": f"quantize.max_drop ({q.budget_split})",
+        "artifact": name,
+        "limit": q.max_drop,
+        "value": chosen["drop"],
+        "passed": budget["met"],
+        "reason": budget["reason"],
+    }

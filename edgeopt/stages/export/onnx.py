@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -13,10 +15,9 @@ import numpy as np
 from edgeopt.atomic import atomic_path
 from edgeopt.errors import ToolchainError
 from edgeopt.native_stderr import captured_native_stderr
+from edgeopt.runtime.ort_reader import INPUT_NAME, sample_reader
 
 log = logging.getLogger(__name__)
-
-INPUT_NAME = "input"
 
 
 def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = None) -> None:
@@ -49,7 +50,9 @@ def _quantizing(float_path: Path, path: Path, what: str) -> Iterator[tuple[str, 
     with tempfile.TemporaryDirectory(prefix="edgeopt-ort-") as work:
         prepared = Path(work) / "prepared.onnx"
         try:
-            with atomic_path(path) as tmp, captured_native_stderr("onnxruntime quantization"):
+            # The histogram calibrators print progress to stdout; keep it out of the CLI's output.
+            with atomic_path(path) as tmp, captured_native_stderr("onnxruntime quantization"), \
+                    contextlib.redirect_stdout(io.StringIO()):  # fmt: skip
                 quant_pre_process(str(float_path), str(prepared))
                 yield str(prepared), str(tmp)
         except Exception as exc:
@@ -78,35 +81,29 @@ def quantize_onnx_int8(
     weights: str = "int8",
     quant_format: str = "qdq",
     method: str = "minmax",
+    nodes_to_exclude: list[str] | None = None,
 ) -> None:
+    """Static quantization; activations uint8/int8, or int16 (16x8, upgrades the model to opset 21)."""
     from onnxruntime.quantization import (
-        CalibrationDataReader,
         CalibrationMethod,
         QuantFormat,
         QuantType,
         quantize_static,
     )
 
-    qtype = {"uint8": QuantType.QUInt8, "int8": QuantType.QInt8}
+    qtype = {"uint8": QuantType.QUInt8, "int8": QuantType.QInt8, "int16": QuantType.QInt16}
     calib = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
              "percentile": CalibrationMethod.Percentile}[method]  # fmt: skip
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self._it = iter(calibration)
-
-        def get_next(self):
-            sample = next(self._it, None)
-            return None if sample is None else {INPUT_NAME: sample[None].astype(np.float32)}
 
     with _quantizing(float_path, path, "static") as (prepared, out):
         quantize_static(
             prepared,
             out,
-            Reader(),
+            sample_reader(calibration),
             quant_format=QuantFormat.QDQ if quant_format == "qdq" else QuantFormat.QOperator,
             per_channel=per_channel,
             activation_type=qtype[activations],
             weight_type=qtype[weights],
             calibrate_method=calib,
+            nodes_to_exclude=nodes_to_exclude or [],
         )

@@ -28,6 +28,13 @@ def _converter(model):
     return tf.lite.TFLiteConverter.from_concrete_functions([module.serve.get_concrete_function()], module)
 
 
+def converter_for(model, saved_model: Path | None = None):
+    """A fresh float converter: from the Keras model, or (Keras 3 models) from the SavedModel it was exported to."""
+    from edgeopt._keras import tf
+
+    return tf.lite.TFLiteConverter.from_saved_model(str(saved_model)) if saved_model else _converter(model)
+
+
 def export_tflite(
     model,
     path: Path,
@@ -45,7 +52,7 @@ def export_tflite(
     """
     from edgeopt._keras import tf
 
-    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model)) if saved_model else _converter(model)
+    converter = converter_for(model, saved_model)
     if precision != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if precision == "float16":

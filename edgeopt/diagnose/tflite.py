@@ -1,0 +1,143 @@
+"""TFLite int8 sensitivity with TensorFlow's QuantizationDebugger, and selective (mixed-precision) conversion.
+
+The debugger instruments the int8 model with NumericVerify ops: each quantized op runs next to a float copy fed
+the same dequantized inputs, so its mean squared error is the noise that op alone adds (weights and output
+rounding). That noise is set against the power of the same tensor in the float model, read from a float
+conversion run with every intermediate tensor preserved.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edgeopt.diagnose.names import keras_layer, rank, sqnr_db
+from edgeopt.errors import ToolchainError
+from edgeopt.native_stderr import captured_native_stderr
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TFLiteGraph:
+    """Op output tensor names and, per tensor, the output names of the ops that consume it (the names the
+    debugger's denylisted_nodes expects)."""
+
+    consumers: dict[str, list[str]] = field(default_factory=dict)
+
+    def keep_float(self, tensor: str) -> list[str]:
+        """Nodes to denylist so `tensor` stays float: its producer and every consumer. Denylisting only the
+        producer is not enough: a quantized consumer re-quantizes the tensor with the same range."""
+        return [tensor, *self.consumers.get(tensor, [])]
+
+
+def _samples(x: np.ndarray) -> Callable:
+    return lambda: ([s[None].astype(np.float32)] for s in x)
+
+
+def _quant_converter(make_converter: Callable, calibration: np.ndarray):
+    from edgeopt._keras import tf
+
+    converter = make_converter()
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = _samples(calibration)
+    return converter
+
+
+def debugger(make_converter: Callable, calibration: np.ndarray, x: np.ndarray, denylist: list[str] | None = None):
+    """A QuantizationDebugger over a fresh converter; `denylist` keeps those op outputs in float."""
+    from edgeopt._keras import tf
+
+    options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=denylist or None, fully_quantize=True)
+    try:
+        with captured_native_stderr("TFLite quantization debugger"), warnings.catch_warnings():
+            # The debugger runs its model on tf.lite.Interpreter internally; edgeopt's own runs use ai_edge_litert.
+            warnings.filterwarnings("ignore", message=r"\s*Warning: tf.lite.Interpreter is deprecated")
+            converter = _quant_converter(make_converter, calibration)
+            return tf.lite.experimental.QuantizationDebugger(
+                converter=converter, debug_dataset=_samples(x), debug_options=options
+            )
+    except Exception as exc:
+        raise ToolchainError(f"TFLite quantization debugger failed: {type(exc).__name__}: {exc}") from exc
+
+
+def selective_int8(make_converter: Callable, calibration: np.ndarray, denylist: list[str]) -> bytes:
+    """An int8 model with the `denylist` op outputs kept in float (float32 input and output)."""
+    dbg = debugger(make_converter, calibration, calibration[:1], denylist)
+    with captured_native_stderr("TFLite selective quantization"):
+        return dbg.get_nondebug_quantized_model()
+
+
+def sensitivity(make_converter: Callable, calibration: np.ndarray, x: np.ndarray, layers: set[str]):
+    """(ranked rows, graph) for the int8 conversion of `make_converter()` calibrated on `calibration`,
+    measured on samples `x`."""
+    dbg = debugger(make_converter, calibration, x)
+    with captured_native_stderr("TFLite quantization debugger"):
+        dbg.run()
+    buf = io.StringIO()
+    dbg.layer_statistics_dump(buf)
+    stats = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    float_model = make_converter().convert()
+    power = _float_power(float_model, x, {row["tensor_name"] for row in stats})
+    rows = []
+    for row in stats:
+        name = row["tensor_name"]
+        if name not in power:  # a tensor the float model does not have (an added requantize)
+            continue
+        noise = float(row["mean_squared_error"])
+        rows.append(
+            {
+                "tensor": name.split(";")[0],
+                "node": name,
+                "op": row["op_name"],
+                "layer": keras_layer(name, layers),
+                "sqnr_db": sqnr_db(power[name], noise),
+                "noise_power": noise,
+                "signal_power": power[name],
+                "scale": float(row["scale"]),
+            }
+        )
+    return rank(rows), _graph(float_model)
+
+
+def _float_power(model: bytes, x: np.ndarray, names: set[str]) -> dict[str, float]:
+    """Mean squared activation per named tensor of the float model, averaged over samples like the debugger's
+    statistics. XNNPACK is off: a delegated graph does not keep its intermediate tensors."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interp = Interpreter(
+        model_content=model,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        experimental_preserve_all_tensors=True,
+    )
+    interp.allocate_tensors()
+    index = {t["name"]: t["index"] for t in interp.get_tensor_details() if t["name"] in names}
+    inp = interp.get_input_details()[0]["index"]
+    sums = dict.fromkeys(index, 0.0)
+    for sample in x:
+        interp.set_tensor(inp, sample[None].astype(np.float32))
+        interp.invoke()
+        for name, i in index.items():
+            sums[name] += float(np.mean(np.square(interp.get_tensor(i).astype(np.float64))))
+    return {name: s / len(x) for name, s in sums.items()}
+
+
+def _graph(model: bytes) -> TFLiteGraph:
+    from ai_edge_litert import schema_py_generated as schema
+
+    graph = schema.Model.GetRootAs(model, 0).Subgraphs(0)
+    name = [graph.Tensors(t).Name().decode() for t in range(graph.TensorsLength())]
+    consumers: dict[str, list[str]] = {}
+    for k in range(graph.OperatorsLength()):
+        op = graph.Operators(k)
+        outs = [name[int(o)] for o in op.OutputsAsNumpy()]
+        for i in op.InputsAsNumpy():
+            if i >= 0:
+                consumers.setdefault(name[int(i)], []).extend(outs)
+    return TFLiteGraph(consumers)
