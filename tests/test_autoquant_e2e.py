@@ -140,3 +140,30 @@ def test_auto_strategy_misconfigurations_are_recipe_errors(tmp_path, quantize, m
     )
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "r.yaml")])
     assert result.exit_code == EXIT_USAGE and message in result.stderr, result.output
+
+
+def _run_with(d, name: str, extra: str):
+    (d / f"{name}.yaml").write_text(RECIPE.replace("strategy: STRATEGY", f"strategy: auto, {extra}"))
+    out = d / f"run-{name}"
+    result = CliRunner().invoke(cli, ["optimize", str(d / f"{name}.yaml"), "-o", str(out)])
+    return result, json.loads((out / "report.json").read_text())
+
+
+@pytest.mark.slow
+def test_fallbacks_limit_the_search_to_16x8(hostile_dir):
+    result, report = _run_with(hostile_dir, "only16", "fallbacks: [int16x8]")
+    assert result.exit_code == 0, result.output
+    for a in report["artifacts"]:
+        assert [t["label"] for t in a["budget"]["attempts"]] == ["as configured", "16x8"]
+        assert a["precision"] == "int16x8" and a["file"].endswith(f"_int16x8.{a['format']}")
+
+
+@pytest.mark.slow
+def test_qat_is_the_last_resort_and_reports_what_it_measured(hostile_dir):
+    result, report = _run_with(hostile_dir, "onlyqat", "fallbacks: [qat], qat_epochs: 2")
+    for a in report["artifacts"]:
+        qat = a["budget"]["attempts"][-1]
+        assert qat["label"] == "QAT" and 0.0 <= qat["top1"] <= 1.0 and "latency_p50_ms" in qat
+    tflite = next(a for a in report["artifacts"] if a["name"] == "tflite_int8")
+    assert tflite["budget"]["met"] and tflite["file"].endswith("_qat.tflite")
+    assert result.exit_code == (0 if report["passed"] else EXIT_GATE_FAILED)

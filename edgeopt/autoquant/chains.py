@@ -28,24 +28,31 @@ class Inputs:
 
 def _float_steps(inp: Inputs, build: Callable[[list[str]], Callable[[Path], dict]]) -> list[Attempt]:
     if inp.keep_float is None:
-        return [Attempt("keep sensitive tensors in float", skipped="no per-layer diagnosis for this file")]
+        return [Attempt("keep sensitive tensors in float", "float_layers", skipped="no per-layer diagnosis")]
     steps, nodes, names = [], [], []
     for row in inp.ranking[: inp.cfg.max_float_layers]:
         nodes = list(dict.fromkeys(nodes + inp.keep_float(row)))
         names.append(row["layer"] or row["tensor"])
-        steps.append(
-            Attempt(
-                f"float: {', '.join(names)} ({len(nodes)} ops)", build(nodes), precision="int8+float", suffix="_mixed"
-            )
-        )
+        label = f"float: {', '.join(names)} ({len(nodes)} ops)"
+        steps.append(Attempt(label, "float_layers", build(nodes), precision="int8+float", suffix="_mixed"))
     return steps
 
 
 def _more_samples(inp: Inputs, build: Callable[[Path], dict]) -> Attempt:
     label = "more calibration samples"
     if inp.more_calibration is None:
-        return Attempt(label, skipped=f"all {len(inp.calibration)} training samples already calibrate")
-    return Attempt(f"{label} ({len(inp.more_calibration)})", build, suffix="_morecal")
+        return Attempt(label, "more_samples", skipped=f"all {len(inp.calibration)} training samples already calibrate")
+    return Attempt(f"{label} ({len(inp.more_calibration)})", "more_samples", build, suffix="_morecal")
+
+
+def _qat(inp: Inputs, export: Callable[[object, Path], None]) -> Attempt:
+    if inp.qat_model is None:
+        return Attempt("QAT", "qat", skipped="QAT needs a tf_keras model; this one is on the post-training route")
+    return Attempt("QAT", "qat", lambda path: export(inp.qat_model(), path) or {}, suffix="_qat")
+
+
+def _enabled(inp: Inputs, attempts: list[Attempt]) -> list[Attempt]:
+    return [a for a in attempts if a.kind in inp.cfg.fallbacks]
 
 
 def tflite_attempts(inp: Inputs, model, saved_model: Path | None) -> list[Attempt]:
@@ -68,19 +75,14 @@ def tflite_attempts(inp: Inputs, model, saved_model: Path | None) -> list[Attemp
     def sixteen(path):
         return export_tflite(model, path, "int16x8", inp.calibration, saved_model) or {}
 
-    attempts = [
-        Attempt("per-channel weights", skipped="TFLite already quantizes conv and dense weights per channel"),
-        Attempt("another calibration method", skipped="the TFLite converter calibrates with min/max only"),
+    return _enabled(inp, [
+        Attempt("per-channel weights", "per_channel", skipped="TFLite quantizes conv and dense weights per channel"),
+        Attempt("another calibration method", "calibration", skipped="the TFLite converter calibrates with min/max"),
         _more_samples(inp, plain(inp.more_calibration)),
         *_float_steps(inp, mixed),
-        Attempt("16x8", sixteen, precision="int16x8", suffix="_int16x8"),
-    ]
-    if inp.qat_model is None:
-        attempts.append(Attempt("QAT", skipped="QAT needs a tf_keras model; this one is on the post-training route"))
-    else:
-        attempts.append(Attempt("QAT", lambda path: export_tflite(inp.qat_model(), path, "int8", io=io,
-                                                                  from_qat=True) or {}, suffix="_qat"))  # fmt: skip
-    return attempts
+        Attempt("16x8", "int16x8", sixteen, precision="int16x8", suffix="_int16x8"),
+        _qat(inp, lambda qat, path: export_tflite(qat, path, "int8", io=io, from_qat=True)),
+    ])  # fmt: skip
 
 
 def onnx_attempts(inp: Inputs, float_path: Path, opset: int) -> list[Attempt]:
@@ -98,22 +100,17 @@ def onnx_attempts(inp: Inputs, float_path: Path, opset: int) -> list[Attempt]:
 
         return build
 
-    attempts = [
-        Attempt("per-channel weights", quantize(per_channel=True), suffix="_perchannel")
+    per_channel = (
+        Attempt("per-channel weights", "per_channel", quantize(per_channel=True), suffix="_perchannel")
         if not c.per_channel
-        else Attempt("per-channel weights", skipped="already per-channel"),
-        *[
-            Attempt(f"calibration: {m}", quantize(method=m), suffix=f"_{m}")
-            for m in _CALIBRATIONS
-            if m != c.onnx_calibration
-        ],
+        else Attempt("per-channel weights", "per_channel", skipped="already per-channel")
+    )
+    return _enabled(inp, [
+        per_channel,
+        *[Attempt(f"calibration: {m}", "calibration", quantize(method=m), suffix=f"_{m}")
+          for m in _CALIBRATIONS if m != c.onnx_calibration],
         _more_samples(inp, quantize(cal=inp.more_calibration)),
         *_float_steps(inp, lambda nodes: quantize(exclude=nodes)),
-        Attempt("16x8", quantize(activations="int16"), precision="int16x8", suffix="_int16x8"),
-    ]
-    if inp.qat_model is None:
-        attempts.append(Attempt("QAT", skipped="QAT needs a tf_keras model; this one is on the post-training route"))
-    else:
-        attempts.append(Attempt("QAT", lambda path: export_onnx_qat(inp.qat_model(), path, opset) or {},
-                                suffix="_qat"))  # fmt: skip
-    return attempts
+        Attempt("16x8", "int16x8", quantize(activations="int16"), precision="int16x8", suffix="_int16x8"),
+        _qat(inp, lambda qat, path: export_onnx_qat(qat, path, opset)),
+    ])  # fmt: skip

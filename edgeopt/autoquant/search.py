@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Attempt:
     label: str
+    kind: str  # the quantize.fallbacks entry that enables it
     build: Callable[[Path], dict] | None = None  # writes the candidate file; returns details for the report
     skipped: str | None = None  # why this fix does not apply
     precision: str = "int8"

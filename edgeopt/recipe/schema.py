@@ -225,6 +225,11 @@ class QuantizeConfig(_Section):
         "another calibration method, more calibration samples, the most sensitive tensors kept in float one "
         "more at a time, 16x8, QAT) and keep the first that meets it, else the most accurate.",
     )
+    fallbacks: list[Literal["per_channel", "calibration", "more_samples", "float_layers", "int16x8", "qat"]] = Field(
+        ["per_channel", "calibration", "more_samples", "float_layers", "int16x8", "qat"],
+        description="auto: the fixes to try, always in this cost order (drop int16x8 for a target without "
+        "16-bit kernels, qat to never train).",
+    )
     max_float_layers: int = Field(
         3, ge=0, le=100, description="auto: at most this many sensitive tensors are kept in float."
     )
