@@ -28,7 +28,7 @@ TECHNIQUES = {
     "prune24": ("prune: {structure: '2:4', schedule: constant, epochs: 1, exclude: [stem_conv]}\n" + PTQ,
                 "float32, int8", "int8"),
     "cluster": ("cluster: {clusters: 8, epochs: 1, exclude: [stem_conv]}\n" + PTQ, "float32, int8", "int8"),
-    "qat": ("quantize: {method: qat, qat_epochs: 1, calibration_samples: 50}", "int8", "int8"),
+    "qat": ("quantize: {method: qat, qat_epochs: 1, calibration_samples: 50, max_drop: 1.0}", "int8", "int8"),
     "pqat": ("prune: {target_sparsity: 0.5, epochs: 2, frequency: 5, exclude: [stem_conv]}\n"
              "quantize: {method: qat, qat_epochs: 1, calibration_samples: 50}", "int8", "int8"),
     "int16x8": (PTQ, "int16x8", "float32"),
@@ -109,6 +109,10 @@ def test_qat_exports_are_integer_and_carry_qat_ranges_to_onnx(runs, name):
     assert onnx_int8["qdq_nodes"] > 0  # tf2onnx mapped the fake-quant nodes to Q/DQ
     acc = {a["name"]: a["accuracy"] for a in report["artifacts"]}
     assert acc["tflite_int8"]["agreement"] > 0.8
+    for a in report["artifacts"]:
+        # No per-layer diagnosis of a QAT file (its ranges come from training); a budget is still checked.
+        assert a.get("diagnosis") is None
+        assert (a.get("budget") is not None) == (name == "qat" and a["precision"] != "float32")
 
 
 def test_prune_preserving_qat_keeps_the_zeros(runs):

@@ -67,7 +67,7 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
 
     q = ctx.recipe.quantize
     follow = None
-    if q is not None and q.method == "ptq" and (q.diagnose or q.max_drop is not None):
+    if q is not None and ((q.method == "ptq" and q.diagnose) or q.max_drop is not None):
         from edgeopt.stages.export.auto import Int8Follow
 
         follow = Int8Follow(ctx, model, calibration, saved_model)

@@ -19,6 +19,8 @@ class Int8Follow:
     def __init__(self, ctx, model, calibration, saved_model) -> None:
         self.ctx, self.model, self.calibration, self.saved_model = ctx, model, calibration, saved_model
         self.cfg = ctx.recipe.quantize
+        # The diagnosis explains a post-training conversion; a QAT file's ranges come from training.
+        self.diagnose = self.cfg.method == "ptq" and (self.cfg.diagnose or self.cfg.strategy == "auto")
         self.layers = {layer.name for layer in getattr(model, "layers", [])}
         ds = ctx.dataset
         self.x_diag = ds.split("val")[0][: self.cfg.diagnose_samples]
@@ -71,7 +73,7 @@ class Int8Follow:
         from edgeopt.stages.export.tflite import converter_for
 
         diagnosis, ranking, keep_float = None, [], None
-        if self.cfg.diagnose or self.cfg.strategy == "auto":
+        if self.diagnose:
             try:
                 ranking, graph = sensitivity(lambda: converter_for(self.model, self.saved_model), self.calibration,
                                              self.x_diag, self.layers)  # fmt: skip
@@ -90,7 +92,7 @@ class Int8Follow:
 
         diagnosis, ranking, keep_float = None, [], None
         c = self.cfg
-        if c.diagnose or c.strategy == "auto":
+        if self.diagnose:
             try:
                 with tempfile.TemporaryDirectory(prefix="edgeopt-diag-") as work:
                     qdq = path
