@@ -9,12 +9,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 
+# tflite-support's metadata tools write and read TFLite metadata for app bundles. Its wheel declares protobuf<4,
+# which TensorFlow 2.21 contradicts; the metadata modules never import protobuf, so it goes in without its deps.
+TFLITE_SUPPORT := tflite-support==0.4.4
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -qq -e .
+	$(BIN)/python -m pip install -qq --no-deps $(TFLITE_SUPPORT)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -qq -e '.[dev]'
+	$(BIN)/python -m pip install -qq --no-deps $(TFLITE_SUPPORT)
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -17,8 +17,16 @@ class StageSpec:
     cached: bool = True
 
 
+BUNDLE_FIELDS = ("bundle", "model_version", "author", "license", "description", "input_mean", "input_std")
+
+
 def _dump(section: Any) -> Any:
     return None if section is None else section.model_dump(mode="json")
+
+
+def _files_config(export: Any) -> dict:
+    """The export section minus the bundle settings: editing a bundle's author must not re-export."""
+    return {k: v for k, v in _dump(export).items() if k not in BUNDLE_FIELDS}
 
 
 def _data_config(recipe, recipe_dir: Path) -> dict:
@@ -61,16 +69,22 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(
         "export",
         "export",
-        lambda r, d: {"export": _dump(r.export), "quantize": _dump(r.quantize), "seed": r.seed},
+        lambda r, d: {"export": _files_config(r.export), "quantize": _dump(r.quantize), "seed": r.seed},
         ("data", "model", "quantize"),
     ),
     StageSpec("verify", "verify", lambda r, d: {"verify": _dump(r.verify)}, ("data", "model", "export")),
     StageSpec("bench", "bench", _bench_config, ("data", "export")),
     StageSpec(
+        "bundle",
+        "bundle",
+        lambda r, d: {"name": r.name, **{k: v for k, v in _dump(r.export).items() if k in BUNDLE_FIELDS}},
+        ("data", "export", "verify", "bench"),
+    ),
+    StageSpec(
         "report",
         "report",
         lambda r, d: {},
-        ("data", "build", "train", "prune", "cluster", "quantize", "export", "verify", "bench"),
+        ("data", "build", "train", "prune", "cluster", "quantize", "export", "verify", "bench", "bundle"),
         cached=False,
     ),
 )
@@ -85,6 +99,7 @@ def plan(recipe) -> list[StageSpec]:
         "quantize": recipe.quantize is None,
         "verify": recipe.verify is None,
         "bench": recipe.bench is None,
+        "bundle": not recipe.export.bundle,
     }
     return [s for s in STAGES if not skip.get(s.name, False)]
 

@@ -254,6 +254,19 @@ class ExportConfig(_Section):
         ["float32", "int8"], description="ONNX files: float32; dynamic (int8 weights); int8 (static, calibrated)."
     )
     onnx_opset: int = Field(17, ge=13, le=21, description="ONNX opset for tf2onnx.")
+    bundle: list[Literal["android", "ios", "generic"]] = Field(
+        [],
+        description="App-ready folders: android (TFLite with metadata), ios (TFLite with metadata and ORT "
+        "format), generic (TFLite, ONNX, ORT); each with labels.txt, model_card.json and a README. Needs verify.",
+    )
+    model_version: str = Field("1.0.0", max_length=64, description="Bundles: model version in metadata and card.")
+    author: str = Field("unknown", max_length=256, description="Bundles: author in metadata and card.")
+    license: str = Field("unspecified", max_length=256, description="Bundles: license in metadata and card.")
+    description: str | None = Field(None, max_length=2000, description="Bundles: model description.")
+    input_mean: list[float] = Field(
+        [0.0], min_length=1, max_length=3, description="Bundles: model input = (pixel - mean) / std, pixels 0..255."
+    )
+    input_std: list[float] = Field([255.0], min_length=1, max_length=3, description="Bundles: see input_mean.")
 
     @field_validator("onnx", mode="before")
     @classmethod
@@ -384,6 +397,9 @@ class Recipe(_Section):
             self._prune_reaches_target(DIGITS_SAMPLES)
         if self.prune is not None and self.cluster is not None and self.cluster.epochs == 0:
             raise ValueError("clustering after pruning needs cluster.epochs >= 1 to fine-tune the shared values")
+        if self.export.bundle and self.verify is None:
+            raise ValueError("export.bundle checks every bundled model against the verified top-1: add a 'verify' "
+                             "section")  # fmt: skip
         if not self.export.tflite and not self.export.onnx:
             raise ValueError("export lists no files: set export.tflite and/or export.onnx")
         return self

@@ -51,6 +51,11 @@ def build_report(recipe, records: dict) -> dict:
         },
         "compression": {name: records[name].result for name in ("prune", "cluster", "quantize") if name in records},
         "artifacts": list(by_name.values()),
+        "bundles": [
+            {**b, "dir": f"{records['bundle'].dir.name}/{b['dir']}"} for b in records["bundle"].result["bundles"]
+        ]
+        if "bundle" in records
+        else [],
         "gates": gates,
         "passed": all(g["passed"] for g in gates),
     }

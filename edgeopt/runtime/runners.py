@@ -27,9 +27,9 @@ def open_runner(path: Path, threads: int = 1) -> Runner:
     suffix = Path(path).suffix
     if suffix == ".tflite":
         return TFLiteRunner(path, threads)
-    if suffix == ".onnx":
+    if suffix in (".onnx", ".ort"):  # onnxruntime loads ORT format files the same way
         return OnnxRunner(path, threads)
-    raise ValueError(f"no runner for {path}: expected a .tflite or .onnx file")
+    raise ValueError(f"no runner for {path}: expected a .tflite, .onnx or .ort file")
 
 
 def _quantize(x: np.ndarray, scale: float, zero_point: int, dtype: np.dtype) -> np.ndarray:

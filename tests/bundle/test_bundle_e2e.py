@@ -1,0 +1,89 @@
+"""Bundles from a tiny run: every file present, loaded back by its runtime at the verified top-1, metadata read
+back with TensorFlow Lite Support's MetadataDisplayer, checksums in the card matching the files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+from edgeopt.hashing import sha256_file
+from tests.conftest import TINY_RECIPE
+
+RECIPE = TINY_RECIPE.replace("  onnx: [float32, int8]\n", "  onnx: [float32, int8]\n  bundle: [android, ios, generic]\n"
+                             "  author: Edge Team\n  license: MIT\n")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bundle")
+    (d / "r.yaml").write_text(RECIPE)
+    result = CliRunner().invoke(cli, ["optimize", str(d / "r.yaml"), "-o", str(d / "run")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((d / "run" / "report.json").read_text())
+    return d / "run", report
+
+
+@pytest.mark.slow
+def test_each_target_has_its_files_and_a_card_that_matches_them(run):
+    run_dir, report = run
+    expected = {
+        "android": {"model.tflite", "labels.txt", "model_card.json", "README.md"},
+        "ios": {"model.tflite", "model.ort", "required_operators.config", "labels.txt", "model_card.json", "README.md"},
+        "generic": {"model.tflite", "model.onnx", "model.ort", "required_operators.config", "labels.txt",
+                    "model_card.json", "README.md"},
+    }  # fmt: skip
+    verified = {a["name"]: a["accuracy"]["top1"] for a in report["artifacts"]}
+    for b in report["bundles"]:
+        folder = run_dir / b["dir"]
+        assert {p.name for p in folder.iterdir()} == expected[b["target"]]
+        assert (folder / "labels.txt").read_text().split() == [str(i) for i in range(10)]
+        card = json.loads((folder / "model_card.json").read_text())
+        assert card["license"] == "MIT" and card["author"] == "Edge Team"
+        for m in card["models"]:
+            assert m["sha256"] == sha256_file(folder / m["file"])
+            assert m["accuracy"]["top1"] == verified[m["source_artifact"]]
+            i = m["inputs"][0]
+            assert i["layout"] == "NHWC" and i["shape"][1:] == [16, 16, 1] and i["normalization"]["std"] == [255.0]
+            assert m["operators"]
+        tfl = next(m for m in card["models"] if m["file"] == "model.tflite")
+        assert tfl["inputs"][0]["dtype"] == "int8" and tfl["inputs"][0]["quantization"]["scale"] > 0
+        assert tfl["signatures"] == {"serving_default": {"inputs": ["input"], "outputs": ["probabilities"]}}
+        for name, digest in card["files"].items():
+            assert digest == sha256_file(folder / name)
+        # The stage loaded every bundled model back and got the verified top-1 (it fails the run otherwise).
+        assert {c["file"] for c in b["checks"]} == {m["file"] for m in card["models"]}
+        assert all(c["top1"] == c["verified_top1"] for c in b["checks"])
+
+
+@pytest.mark.slow
+def test_metadata_reads_back_with_the_official_displayer_and_the_model_still_runs(run):
+    import numpy as np
+    from tensorflow_lite_support.metadata.python import metadata
+
+    from edgeopt.runtime.runners import open_runner
+
+    run_dir, report = run
+    android = run_dir / next(b["dir"] for b in report["bundles"] if b["target"] == "android")
+    displayer = metadata.MetadataDisplayer.with_model_file(str(android / "model.tflite"))
+    md = json.loads(displayer.get_metadata_json())
+    assert md["name"] == "tiny" and md["author"] == "Edge Team" and md["license"] == "MIT"
+    image = md["subgraph_metadata"][0]["input_tensor_metadata"][0]
+    assert image["content"]["content_properties"]["color_space"] == "GRAYSCALE"
+    assert image["process_units"][0]["options"] == {"mean": [0.0], "std": [255.0]}
+    out = md["subgraph_metadata"][0]["output_tensor_metadata"][0]
+    labels = out["associated_files"][0]
+    assert labels["name"] == "labels.txt" and labels["type"] == "TENSOR_AXIS_LABELS"
+    assert displayer.get_packed_associated_file_list() == ["labels.txt"]
+    assert displayer.get_associated_file_buffer("labels.txt").decode().split() == [str(i) for i in range(10)]
+    probs = open_runner(android / "model.tflite").predict(np.zeros((2, 16, 16, 1), np.float32))
+    assert probs.shape == (2, 10)
+
+
+def test_bundles_need_a_verify_section(tmp_path):
+    text = RECIPE[: RECIPE.index("verify:")]
+    (tmp_path / "r.yaml").write_text(text)
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "r.yaml")])
+    assert result.exit_code == 2 and "export.bundle checks every bundled model" in result.stderr
