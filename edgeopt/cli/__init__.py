@@ -30,6 +30,8 @@ _COMMANDS = {
     "models": ("edgeopt.cli.models", "models", "List the registered model builders."),
     "check": ("edgeopt.cli.check", "check", "CI gate: compare a run with a committed baseline (JUnit, markdown)."),
     "bench": ("edgeopt.cli.bench", "bench", "Measure latency of .tflite/.onnx files, each in its own process."),
+    "export": ("edgeopt.cli.export", "export", "Build app bundles (android, ios, generic) from a finished run."),
+    "inspect": ("edgeopt.cli.inspect", "inspect", "Show what a .tflite, .onnx, .ort or .keras file contains."),
 }
 
 

@@ -26,6 +26,7 @@ class TFLiteSummary:
     outputs: list[dict] = field(default_factory=list)
     tensor_dtypes: dict[str, int] = field(default_factory=dict)  # all tensors, by dtype
     weights: list[dict] = field(default_factory=list)  # kernels of weighted ops: dtype, shape, sparsity, unique
+    constant_bytes: dict[str, int] = field(default_factory=dict)  # bytes of stored tensors (weights), by dtype
 
     @property
     def op_counts(self) -> dict[str, int]:
@@ -56,6 +57,7 @@ class TFLiteSummary:
             "outputs": self.outputs,
             "tensor_dtypes": self.tensor_dtypes,
             "weights": self.weights,
+            "constant_bytes": self.constant_bytes,
         }
 
 
@@ -82,6 +84,10 @@ def read_tflite(path: Path) -> TFLiteSummary:
         for t in range(graph.TensorsLength()):
             name = tensor_type(t)
             summary.tensor_dtypes[name] = summary.tensor_dtypes.get(name, 0) + 1
+            buf = graph.Tensors(t).Buffer()
+            size = model.Buffers(buf).DataLength() if buf else 0
+            if size:
+                summary.constant_bytes[name] = summary.constant_bytes.get(name, 0) + size
         producers = {
             int(o): graph.Operators(k)
             for k in range(graph.OperatorsLength())

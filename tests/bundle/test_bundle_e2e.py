@@ -87,3 +87,31 @@ def test_bundles_need_a_verify_section(tmp_path):
     (tmp_path / "r.yaml").write_text(text)
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "r.yaml")])
     assert result.exit_code == 2 and "export.bundle checks every bundled model" in result.stderr
+
+
+@pytest.mark.slow
+def test_inspect_reads_every_bundled_format_without_running_it(run):
+    run_dir, report = run
+    generic = run_dir / next(b["dir"] for b in report["bundles"] if b["target"] == "generic")
+    runner = CliRunner()
+    tfl = json.loads(runner.invoke(cli, ["inspect", str(generic / "model.tflite"), "--json"]).stdout)
+    assert tfl["int8_compute_share"] == 1.0 and tfl["float_compute_ops"] == []
+    assert tfl["inputs"][0]["dtype"] == "INT8" and tfl["inputs"][0]["layout"] == "NHWC" and "scale" in tfl["inputs"][0]
+    assert tfl["metadata"]["metadata"]["name"] == "tiny" and tfl["metadata"]["labels"][0] == "0"
+    assert tfl["constant_bytes"]["INT8"] > 0
+    ort = json.loads(runner.invoke(cli, ["inspect", str(generic / "model.ort"), "--json"]).stdout)
+    assert any(op.startswith("com.microsoft:QLinear") for op in ort["op_counts"])
+    onnx = json.loads(runner.invoke(cli, ["inspect", str(generic / "model.onnx"), "--json"]).stdout)
+    assert onnx["op_counts"]["QuantizeLinear"] > 0 and onnx["constant_bytes"]["INT8"] > 0
+    keras_file = next(run_dir.glob("*-train-*/model.keras"))
+    k = json.loads(runner.invoke(cli, ["inspect", str(keras_file), "--json"]).stdout)
+    assert k["layer_counts"]["Conv2D"] >= 1 and k["inputs"][0]["shape"][1:] == [16, 16, 1]
+    text = runner.invoke(cli, ["inspect", str(generic / "model.tflite")]).stdout
+    assert "int8 compute share: 100%" in text and "metadata: tiny 1.0.0, associated files labels.txt" in text
+
+
+def test_inspect_rejects_a_corrupt_file_with_exit_3(tmp_path):
+    bad = tmp_path / "broken.tflite"
+    bad.write_bytes(b"not a flatbuffer at all")
+    result = CliRunner().invoke(cli, ["inspect", str(bad)])
+    assert result.exit_code == 3 and "broken.tflite" in result.stderr
