@@ -1,0 +1,15 @@
+"""Write report.md and report.html from a report dict (the report stage and `edgeopt report` share this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edgeopt.atomic import write_text
+
+
+def write_reports(report: dict, run_dir: Path) -> None:
+    from edgeopt.report.html import render_html
+    from edgeopt.report.markdown import render_markdown
+
+    write_text(run_dir / "report.md", render_markdown(report))
+    write_text(run_dir / "report.html", render_html(report))
