@@ -49,3 +49,16 @@ def write_recipe(tmp_path):
         return path
 
     return _write
+
+
+def optimize_tiny(tmp_path_factory, name: str, recipe: str = TINY_RECIPE) -> Path:
+    """Run `recipe` through `edgeopt optimize` in a fresh folder; returns the run directory (asserts exit 0)."""
+    from click.testing import CliRunner
+
+    from edgeopt.cli import cli
+
+    root = tmp_path_factory.mktemp(name)
+    (root / "recipe.yaml").write_text(recipe)
+    result = CliRunner().invoke(cli, ["optimize", str(root / "recipe.yaml"), "-o", str(root / "run")])
+    assert result.exit_code == 0, result.output
+    return root / "run"

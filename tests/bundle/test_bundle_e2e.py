@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from edgeopt.cli import cli
 from edgeopt.hashing import sha256_file
-from tests.conftest import TINY_RECIPE
+from tests.conftest import TINY_RECIPE, optimize_tiny
 
 RECIPE = TINY_RECIPE.replace("  onnx: [float32, int8]\n", "  onnx: [float32, int8]\n  bundle: [android, ios, generic]\n"
                              "  author: Edge Team\n  license: MIT\n")  # fmt: skip
@@ -18,12 +18,8 @@ RECIPE = TINY_RECIPE.replace("  onnx: [float32, int8]\n", "  onnx: [float32, int
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    d = tmp_path_factory.mktemp("bundle")
-    (d / "r.yaml").write_text(RECIPE)
-    result = CliRunner().invoke(cli, ["optimize", str(d / "r.yaml"), "-o", str(d / "run")])
-    assert result.exit_code == 0, result.output
-    report = json.loads((d / "run" / "report.json").read_text())
-    return d / "run", report
+    run_dir = optimize_tiny(tmp_path_factory, "bundle", RECIPE)
+    return run_dir, json.loads((run_dir / "report.json").read_text())
 
 
 @pytest.mark.slow

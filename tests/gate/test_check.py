@@ -12,18 +12,14 @@ from click.testing import CliRunner
 
 from edgeopt.cli import cli
 from edgeopt.errors import EXIT_GATE_FAILED
-from tests.conftest import TINY_RECIPE
+from tests.conftest import optimize_tiny
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("gate")
-    (root / "tiny.yaml").write_text(TINY_RECIPE)
-    result = CliRunner().invoke(cli, ["optimize", str(root / "tiny.yaml"), "-o", str(root / "run")])
-    assert result.exit_code == 0, result.output
-    return root / "run"
+    return optimize_tiny(tmp_path_factory, "gate")
 
 
 def _variant(run_dir, tmp_path, change):

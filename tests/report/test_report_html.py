@@ -12,16 +12,12 @@ from click.testing import CliRunner
 
 from edgeopt.cli import cli
 from edgeopt.report.html import pareto_front
-from tests.conftest import TINY_RECIPE
+from tests.conftest import optimize_tiny
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("html")
-    (d / "r.yaml").write_text(TINY_RECIPE)
-    result = CliRunner().invoke(cli, ["optimize", str(d / "r.yaml"), "-o", str(d / "run")])
-    assert result.exit_code == 0, result.output
-    return d / "run"
+    return optimize_tiny(tmp_path_factory, "html")
 
 
 def _chromium() -> str:
