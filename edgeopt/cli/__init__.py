@@ -94,6 +94,11 @@ def cli(verbose: int, quiet: bool) -> None:
     if verbose < 2:
         for noisy in ("tensorflow", "absl", "tf2onnx", "h5py", "onnxruntime"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
+    if not quiet and sys.stderr.isatty():  # bars on a terminal; plain lines when piped or in CI
+        from edgeopt import progress
+
+        progress.enable()
+        click.get_current_context().call_on_close(progress.disable)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,17 +32,21 @@ def compile_and_fit(model, ds, epochs, batch_size, seed, optimizer, label_smooth
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=["accuracy"],
     )
+    from edgeopt import progress
+
     one_hot = keras.utils.to_categorical
-    return model.fit(
-        ds.x_train,
-        one_hot(ds.y_train, ds.num_classes),
-        validation_data=(ds.x_val, one_hot(ds.y_val, ds.num_classes)),
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=list(callbacks),
-    )
+    steps = -(-len(ds.y_train) // batch_size) * epochs
+    with progress.task(f"training {epochs} epoch(s)", total=steps) as bar:
+        return model.fit(
+            ds.x_train,
+            one_hot(ds.y_train, ds.num_classes),
+            validation_data=(ds.x_val, one_hot(ds.y_val, ds.num_classes)),
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=True,
+            verbose=0,
+            callbacks=[*callbacks, progress.keras_callback(bar)],
+        )
 
 
 def selected(layer, include: list[str], exclude: list[str], layer_types: list[str] | None) -> bool:

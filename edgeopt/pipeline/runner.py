@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from edgeopt import __version__
+from edgeopt import __version__, progress
 from edgeopt.atomic import write_json
 from edgeopt.hashing import sha256_file, sha256_json
 from edgeopt.pipeline.context import StageContext, StageOutput, StageRecord
@@ -33,27 +33,11 @@ def run_pipeline(
     write_json(run_dir / "recipe.json", recipe.model_dump(mode="json"))
     versions = library_versions()
     done: dict[str, StageRecord] = {}
-    for index, spec in enumerate(plan(recipe), start=1):
-        upstream = resolve_needs(spec, done)
-        key = sha256_json(
-            {
-                "stage": spec.name,
-                "config": spec.config(recipe, recipe_dir),
-                # Upstream keys and output checksums: a stage that re-ran (its folder was lost) and wrote other
-                # bytes invalidates everything after it, even with the same key.
-                "upstream": {k: [v.key, {n: o["sha256"] for n, o in v.outputs.items()}] for k, v in upstream.items()},
-                "edgeopt": __version__,
-                "code": _code_hash(),
-                "versions": versions,
-            }
-        )
-        stage_dir = run_dir / f"{index:02d}-{spec.name}-{key[:8]}"
-        record = None if (force or not spec.cached) else _reuse(stage_dir, spec.name, key)
-        if record is None:
-            record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions, trust_model)
-        else:
-            log.info("%-8s reused %s", spec.name, stage_dir.name)
-        done[spec.name] = record
+    stages = plan(recipe)
+    with progress.task(f"{recipe.name}: stages", total=len(stages)) as bar:
+        for index, spec in enumerate(stages, start=1):
+            done[spec.name] = _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model)
+            bar.advance()
     write_json(
         run_dir / "manifest.json",
         {
@@ -66,6 +50,29 @@ def run_pipeline(
         },
     )
     return done
+
+
+def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model) -> StageRecord:
+    upstream = resolve_needs(spec, done)
+    key = sha256_json(
+        {
+            "stage": spec.name,
+            "config": spec.config(recipe, recipe_dir),
+            # Upstream keys and output checksums: a stage that re-ran (its folder was lost) and wrote other
+            # bytes invalidates everything after it, even with the same key.
+            "upstream": {k: [v.key, {n: o["sha256"] for n, o in v.outputs.items()}] for k, v in upstream.items()},
+            "edgeopt": __version__,
+            "code": _code_hash(),
+            "versions": versions,
+        }
+    )
+    stage_dir = run_dir / f"{index:02d}-{spec.name}-{key[:8]}"
+    record = None if (force or not spec.cached) else _reuse(stage_dir, spec.name, key)
+    if record is None:
+        record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions, trust_model)
+    else:
+        log.info("%-8s reused %s", spec.name, stage_dir.name)
+    return record
 
 
 @functools.lru_cache(maxsize=1)

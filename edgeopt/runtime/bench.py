@@ -30,7 +30,16 @@ def run_bench(
     target=None,
 ) -> dict:
     """`target`: None for this machine, an SshTarget (runtime/ssh_target.py) or an AdbTarget (adb_target.py)."""
+    from edgeopt import progress
+
     samples: dict[tuple[str, int], list[dict]] = {}
+    with progress.task("benchmark runs", total=rounds * len(threads) * len(models)) as bar:
+        _rounds(models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout,
+                target)  # fmt: skip
+    return _aggregate(samples, models, threads, target)
+
+
+def _rounds(models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target):
     for r in range(rounds):
         for t in threads:
             for model in models:  # one measurement of every model per round: drift hits all of them alike
@@ -45,6 +54,10 @@ def run_bench(
                 p50 = out["steady"].get("p50_ms")
                 shown = f"p50 {p50:.3f} ms" if p50 is not None else f"mean {out['steady']['mean_ms']:.3f} ms"
                 log.info("bench: round %d/%d %s threads=%d %s", r + 1, rounds, model.name, t, shown)
+                bar.advance()
+
+
+def _aggregate(samples: dict, models: list[Path], threads: list[int], target) -> dict:
     results = []
     for (model, t), outs in samples.items():
         steady = [o["steady"] for o in outs]

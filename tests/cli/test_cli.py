@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from edgeopt.cli import cli
@@ -72,3 +74,41 @@ def test_models_show_prints_layers_and_totals():
 def test_models_show_unknown_name_suggests():
     result = CliRunner().invoke(cli, ["models", "show", "resnet2"])
     assert result.exit_code == EXIT_USAGE and "did you mean" in result.stderr
+
+
+def _stderr_through_a_terminal(cmd: list[str]) -> tuple[int, str]:
+    """Run `cmd` with stderr on a pseudo-terminal (as in an interactive shell); returns (exit code, stderr)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=600), b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_progress_bars_on_a_terminal_and_plain_lines_otherwise(tmp_path):
+    from tests.conftest import TINY_RECIPE
+
+    (tmp_path / "r.yaml").write_text(TINY_RECIPE)
+    exe = str(Path(sys.executable).with_name("edgeopt"))
+    code, tty = _stderr_through_a_terminal([exe, "optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "a")])
+    assert code == 0
+    for bar in ("tiny: stages", "training 3 epoch(s)", "benchmark runs"):
+        assert bar in tty, tty[-2000:]
+    assert "time left" in tty
+    piped = subprocess.run([exe, "optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "b")],
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert piped.returncode == 0 and "time left" not in piped.stderr and "\x1b[" not in piped.stderr
+    assert "I train    done in" in piped.stderr
