@@ -329,6 +329,22 @@ class BenchConfig(_Section):
     taskset: str | None = Field(None, description="adb targets: CPU mask, e.g. f0 for big cores.")
 
 
+class MlflowConfig(_Section):
+    """Log the run to MLflow (needs the mlflow extra: pip install 'edgeopt[mlflow]')."""
+
+    tracking_uri: str = Field(..., min_length=1, description="e.g. sqlite:///mlflow.db or http://host:5000.")
+    experiment: str = Field("edgeopt", min_length=1, description="Experiment name (created if missing).")
+    artifact_location: str | None = Field(
+        None, description="Where a new experiment stores artifacts (default: MLflow's, ./mlruns)."
+    )
+
+
+class ReportConfig(_Section):
+    """Where the report goes besides report.json / report.md / report.html."""
+
+    mlflow: MlflowConfig | None = Field(None, description="Log parameters, metrics and artifacts to MLflow.")
+
+
 class Recipe(_Section):
     """An edgeopt recipe. Sections follow the pipeline; a missing optional section skips its stage."""
 
@@ -348,6 +364,7 @@ class Recipe(_Section):
     export: ExportConfig = Field(default_factory=ExportConfig, description="Exported files.")
     verify: VerifyConfig | None = Field(None, description="Accuracy verification and its gates.")
     bench: BenchConfig | None = Field(None, description="Latency benchmark.")
+    report: ReportConfig = Field(default_factory=ReportConfig, description="Report destinations (MLflow).")
 
     def _prune_reaches_target(self, total: int) -> None:
         """With the sample count known before loading (the bundled digits), check the schedule in steps."""

@@ -13,4 +13,10 @@ def run(ctx: StageContext) -> StageOutput:
     report = build_report(ctx.recipe, {r.name: r for r in ctx.upstream.values()})
     write_json(ctx.run_dir / "report.json", report)
     write_reports(report, ctx.run_dir)
-    return StageOutput({}, {"passed": report["passed"]})
+    result = {"passed": report["passed"]}
+    if ctx.recipe.report.mlflow is not None:
+        from edgeopt.report.mlflow_log import log_run
+
+        result["mlflow_run_id"] = log_run(ctx.recipe.report.mlflow, ctx.recipe, report, ctx.run_dir,
+                                          ctx.need("export").dir)  # fmt: skip
+    return StageOutput({}, result)

@@ -114,4 +114,6 @@ def test_tiny_recipe_used_by_e2e_is_valid():
 def test_schema_lists_sections_in_pipeline_order():
     from edgeopt.recipe.schema import SECTION_ORDER
 
-    assert SECTION_ORDER == ["data", "model", "train", "prune", "cluster", "quantize", "export", "verify", "bench"]
+    assert SECTION_ORDER == [
+        "data", "model", "train", "prune", "cluster", "quantize", "export", "verify", "bench", "report"
+    ]  # fmt: skip
