@@ -100,6 +100,7 @@ def parse_recipe(text: str, source: str = "<recipe>"):
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
+        _refuse_aliases(yaml, text, source)
         doc = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -108,6 +109,8 @@ def parse_recipe(text: str, source: str = "<recipe>"):
         raise RecipeError(f"{where}: YAML error: {_one_line(problem)}") from None
     except YAMLError as exc:
         raise RecipeError(f"{source}: YAML error: {_one_line(str(exc))}") from None
+    if doc is None:  # only comments
+        raise RecipeError(f"{source}:1:1: recipe is empty; expected a mapping with at least 'name'")
     if not isinstance(doc, dict):
         raise RecipeError(f"{source}:1:1: the recipe must be a mapping of sections; received {type(doc).__name__}")
     try:
@@ -116,6 +119,18 @@ def parse_recipe(text: str, source: str = "<recipe>"):
         problems = [msg for _, msg in sorted(_describe(err, doc, source) for err in exc.errors())]
         head = f"{len(problems)} problems in the recipe:\n" if len(problems) > 1 else ""
         raise RecipeError(head + "\n".join(problems), problems) from None
+
+
+def _refuse_aliases(yaml, text: str, source: str) -> None:
+    """A handful of nested aliases expands to billions of values (a "billion laughs" file): refuse any alias,
+    from the event stream, before anything is built."""
+    from ruamel.yaml.events import AliasEvent
+
+    for event in yaml.parse(text):
+        if isinstance(event, AliasEvent):
+            mark = event.start_mark
+            raise RecipeError(f"{source}:{mark.line + 1}:{mark.column + 1}: YAML alias '*{event.anchor}': recipes do "
+                              "not allow aliases (nested ones expand without bound); write the value out")  # fmt: skip
 
 
 def _plain(node: Any) -> Any:
