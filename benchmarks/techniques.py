@@ -30,7 +30,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname).1s %(message)s")
     rows, baseline = [], None
     for recipe in RECIPES:
-        report = edgeopt.optimize(ROOT / "recipes" / recipe, run_dir=RUN_DIR)
+        report = edgeopt.optimize(ROOT / "recipes" / recipe, run_dir=RUN_DIR, share_run_dir=True)
         (RUN_DIR / f"report-{report['recipe']}.json").write_text(json.dumps(report, indent=2))
         if baseline is None:
             baseline = {

@@ -35,6 +35,12 @@ class RecipeError(EdgeoptError):
         self.problems = problems or []
 
 
+class UsageError(EdgeoptError):
+    """The command asks for something unsafe or impossible (e.g. reusing another recipe's run directory)."""
+
+    exit_code = EXIT_USAGE
+
+
 class InputRejected(EdgeoptError):
     """User data or a model file was refused (empty, corrupt, wrong shape, NaN...)."""
 

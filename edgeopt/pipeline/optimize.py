@@ -10,14 +10,40 @@ def default_run_dir(recipe) -> Path:
     return Path("runs") / recipe.name
 
 
-def optimize(recipe_path, run_dir=None, force: bool = False, trust_model: bool = False) -> dict:
+def optimize(recipe_path, run_dir=None, force: bool = False, trust_model: bool = False,
+             share_run_dir: bool = False) -> dict:  # fmt: skip
     from edgeopt.pipeline.runner import run_pipeline
     from edgeopt.recipe import load_recipe
 
     recipe_path = Path(recipe_path)
     recipe = load_recipe(recipe_path)
     run_dir = Path(run_dir) if run_dir else default_run_dir(recipe)
+    if not force and not share_run_dir:
+        _check_run_dir(run_dir, recipe.name)
     run_pipeline(recipe, recipe_path.parent, run_dir, force=force, trust_model=trust_model)
     report = json.loads((run_dir / "report.json").read_text())
     report["run_dir"] = str(run_dir)
     return report
+
+
+def _check_run_dir(run_dir: Path, name: str) -> None:
+    """A run directory is reused only by the recipe that made it (its stages are then cached), never silently
+    taken over by another recipe or written into a folder that is not an edgeopt run."""
+    from edgeopt.errors import UsageError
+
+    if not run_dir.exists():
+        return
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir} exists and is not a directory; choose another --run-dir")
+    marker = run_dir / "recipe.json"
+    if marker.is_file():
+        try:
+            other = json.loads(marker.read_text()).get("name")
+        except (OSError, ValueError):
+            other = None
+        if other != name:
+            raise UsageError(f"{run_dir} holds the results of recipe '{other}', not '{name}'; choose another "
+                             "--run-dir, or pass --force to write this recipe's results there")  # fmt: skip
+    elif any(run_dir.iterdir()):
+        raise UsageError(f"{run_dir} is not empty and is not an edgeopt run directory; choose another --run-dir, or "
+                         "pass --force")  # fmt: skip
