@@ -51,8 +51,11 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
           known_hosts, accept_new_host_key, remote_python, benchmark_model, taskset, adb_path, output,
           as_json):  # fmt: skip
     """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
+    from edgeopt.inspect.safety import precheck
     from edgeopt.runtime.bench import run_bench
 
+    for model in models:  # users' files: refuse a corrupt or crafted one before any runtime loads it
+        precheck(model)
     remote = None
     if target.startswith("adb://"):
         from edgeopt.runtime.adb_target import AdbTarget
@@ -71,7 +74,7 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
             timeout=timeout,
         )
     result = run_bench(list(models), _threads(threads), rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt,
-                       timeout, remote)  # fmt: skip
+                       timeout, remote, untrusted=True)  # fmt: skip
     text = json.dumps(result, indent=2)
     if output:
         from edgeopt.atomic import write_text

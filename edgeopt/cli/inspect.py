@@ -7,13 +7,23 @@ from pathlib import Path
 
 import click
 
+from edgeopt.inspect.safety import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
+
 
 @click.command()
 @click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def inspect(model: Path, as_json: bool) -> None:
-    """Describe MODEL (.tflite, .onnx, .ort, .keras) without running it. Exit 3 for an unreadable file."""
-    from edgeopt.inspect.model_file import inspect_file, render_text
+@click.option("--timeout", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True,
+              help="Seconds the loading process may take.")  # fmt: skip
+@click.option("--memory-mb", type=click.IntRange(64), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Address-space limit of the loading process.")  # fmt: skip
+def inspect(model: Path, as_json: bool, timeout: float, memory_mb: int) -> None:
+    """Describe MODEL (.tflite, .onnx, .ort, .keras) without running it. The file is checked first, then loaded in a
+    separate process with time and memory limits. Exit 3 for an unreadable, crafted or crashing file."""
+    from edgeopt.inspect.model_file import render_text
+    from edgeopt.inspect.safety import precheck, python_cmd, run_limited
 
-    info = inspect_file(model)
-    click.echo(json.dumps(info, indent=2, default=str) if as_json else render_text(info))
+    precheck(model)
+    proc = run_limited(python_cmd("edgeopt.inspect.sandbox", str(model)), str(model), timeout, memory_mb)
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    click.echo(json.dumps(info, indent=2) if as_json else render_text(info))

@@ -28,6 +28,7 @@ def run_bench(
     ort_opt: str = "all",
     timeout: float = 600,
     target=None,
+    untrusted: bool = False,
 ) -> dict:
     """`target`: None for this machine, an SshTarget (runtime/ssh_target.py) or an AdbTarget (adb_target.py)."""
     from edgeopt import progress
@@ -35,17 +36,18 @@ def run_bench(
     samples: dict[tuple[str, int], list[dict]] = {}
     with progress.task("benchmark runs", total=rounds * len(threads) * len(models)) as bar:
         _rounds(models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout,
-                target)  # fmt: skip
+                target, untrusted)  # fmt: skip
     return _aggregate(samples, models, threads, target)
 
 
-def _rounds(models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target):
+def _rounds(models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target,
+            untrusted):  # fmt: skip
     for r in range(rounds):
         for t in threads:
             for model in models:  # one measurement of every model per round: drift hits all of them alike
                 args = measure_args(model, t, xnnpack, ort_opt, warmup, min_runs, min_seconds)
                 if target is None:
-                    out = run_local(args, timeout)
+                    out = run_local(args, timeout, untrusted)
                 elif hasattr(target, "serial"):  # adb: TFLite's benchmark_model on the phone
                     out = target.measure(model, t, warmup, min_runs, min_seconds, xnnpack)
                 else:

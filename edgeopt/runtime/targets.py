@@ -23,9 +23,15 @@ def measure_args(model: Path, threads: int, xnnpack: bool, ort_opt: str, warmup:
     return args + ([] if xnnpack else ["--no-xnnpack"])
 
 
-def run_local(args: list[str], timeout: float) -> dict:
-    """One measurement in its own process; a crash or hang is a ToolchainError (exit 4) naming the model."""
+def run_local(args: list[str], timeout: float, untrusted: bool = False) -> dict:
+    """One measurement in its own process; a crash or hang is a ToolchainError (exit 4) naming the model, or for
+    a user's file (`untrusted`: `edgeopt bench`) an InputRejected (exit 3), with a memory limit on the process."""
     cmd = [sys.executable, str(MEASURE_SCRIPT), *args]
+    if untrusted:
+        from edgeopt.inspect.safety import run_limited
+
+        proc = run_limited(cmd, f"{args[0]}: measurement", timeout)
+        return json.loads(proc.stdout.strip().splitlines()[-1])
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:

@@ -1,0 +1,105 @@
+"""Corrupt or crafted model files given to `inspect` and `bench` are checked first and loaded only in a limited
+child process: exit 3 with the reason, never a crashed or hung edgeopt."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from edgeopt.cli import cli
+from edgeopt.errors import EXIT_INPUT_REJECTED
+
+
+def _onnx_model(path, external: str | None = None):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.ones((4, 4), np.float32), "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], [w])  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    if external is None:
+        onnx.save(model, str(path))
+        return path
+    onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location="w.bin",
+              size_threshold=0)  # fmt: skip
+    model = onnx.load(str(path), load_external_data=False)
+    for entry in model.graph.initializer[0].external_data:
+        if entry.key == "location":
+            entry.value = external
+    onnx.save(model, str(path))
+    return path
+
+
+def _inspect(path, *extra):
+    return CliRunner().invoke(cli, ["inspect", str(path), *extra])
+
+
+def test_a_good_onnx_file_is_inspected(tmp_path):
+    result = _inspect(_onnx_model(tmp_path / "m.onnx"), "--json")
+    assert result.exit_code == 0, result.output
+    assert '"MatMul": 1' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file"),
+        (b"this is not a model", "flatbuffer identifier 'TFL3' missing"),
+        (b"\xff\xff\xff\x7fTFL3" + b"\0" * 64, "root table offset"),
+        (b"\x10\0\0\0TFL3" + os.urandom(200), "model.tflite"),  # plausible header, garbage body
+    ],
+    ids=["empty", "not-tflite", "root-outside", "garbage-body"],
+)
+def test_corrupt_tflite_is_exit_3_for_inspect_and_bench(tmp_path, content, message):
+    path = tmp_path / "model.tflite"
+    path.write_bytes(content)
+    for cmd in (["inspect", str(path)], ["bench", str(path), "--rounds", "1", "--min-runs", "1"]):
+        result = CliRunner().invoke(cli, cmd)
+        assert result.exit_code == EXIT_INPUT_REJECTED, (cmd, result.output)
+        assert message in result.stderr, result.stderr
+
+
+def test_garbage_onnx_is_refused(tmp_path):
+    path = tmp_path / "m.onnx"
+    path.write_bytes(os.urandom(300))
+    result = _inspect(path)
+    assert result.exit_code == EXIT_INPUT_REJECTED and "m.onnx" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [("/etc/passwd", "absolute"), ("../outside.bin", "leaves the model's folder"), ("link.bin", "is a symlink")],
+)
+def test_external_data_outside_the_model_folder_is_refused(tmp_path, location, message):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (tmp_path / "outside.bin").write_bytes(np.ones((4, 4), np.float32).tobytes())
+    (folder / "link.bin").symlink_to(tmp_path / "outside.bin")
+    path = _onnx_model(folder / "m.onnx", external=location)
+    for cmd in (["inspect", str(path)], ["bench", str(path)]):
+        result = CliRunner().invoke(cli, cmd)
+        assert result.exit_code == EXIT_INPUT_REJECTED and message in result.stderr, result.output
+
+
+def test_the_loading_process_is_held_to_its_memory_and_time_limits(tmp_path):
+    path = _onnx_model(tmp_path / "m.onnx")
+    starved = _inspect(path, "--memory-mb", "64")  # too little for Python and onnxruntime to even start
+    assert starved.exit_code == EXIT_INPUT_REJECTED, starved.output
+    assert "could not be loaded (the 64 MB memory limit was reached)" in starved.stderr, starved.stderr
+
+
+@pytest.mark.slow
+def test_a_load_that_outlasts_the_time_limit_is_stopped(tmp_path):
+    from edgeopt._keras import tf
+
+    fn = tf.function(lambda x: {"y": tf.nn.relu(x)}, input_signature=[tf.TensorSpec([1, 4], tf.float32)])
+    path = tmp_path / "m.tflite"
+    path.write_bytes(tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn).convert())
+    assert _inspect(path).exit_code == 0
+    slow = _inspect(path, "--timeout", "1")  # reading TFLite metadata imports TensorFlow: seconds, not one
+    assert slow.exit_code == EXIT_INPUT_REJECTED and "did not finish within 1 s" in slow.stderr, slow.output
