@@ -41,8 +41,10 @@ def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
         x_pool, x_test, y_pool, y_test = train_test_split(
             x_all, y_all, test_size=cfg.test_fraction, stratify=y_all, random_state=seed
         )
-    if len(names) < int(max(y_pool.max(), y_test.max())) + 1:
-        raise InputRejected(f"labels reach {int(max(y_pool.max(), y_test.max()))} but only {len(names)} class names")
+    for split, y in (("train", y_pool), ("test", y_test)):
+        if int(y.max()) >= len(names):
+            raise InputRejected(f"{split} label {int(y.max())} at sample {int(np.argmax(y))} is out of range: there "
+                                f"are {len(names)} class names (labels 0..{len(names) - 1})")  # fmt: skip
     _check_stratifiable(y_pool, cfg.val_fraction, "validation")
     x_train, x_val, y_train, y_val = train_test_split(
         x_pool, y_pool, test_size=cfg.val_fraction, stratify=y_pool, random_state=seed

@@ -83,6 +83,8 @@ def to_unit_float(x: np.ndarray, what: str) -> np.ndarray:
         raise InputRejected(f"{what}: expected images shaped (N, H, W) or (N, H, W, C); received shape {x.shape}")
     if len(x) == 0:
         raise InputRejected(f"{what}: no samples")
+    if len(x) > 1 and bool((x == x.flat[0]).all()):  # nothing to learn and nothing to calibrate on
+        raise InputRejected(f"{what}: all {len(x)} images are the same constant value {x.flat[0]}")
     if np.issubdtype(x.dtype, np.integer):
         return x.astype(np.float32) / float(np.iinfo(x.dtype).max)
     if not np.issubdtype(x.dtype, np.floating):

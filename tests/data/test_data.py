@@ -68,8 +68,14 @@ def test_npz_source_is_read_scaled_and_resized(tmp_path):
         ({"x_test": np.zeros((0, 12, 12, 3), np.uint8), "y_test": np.zeros(0, int)}, "x_test: no samples"),
         ({"y_train": np.arange(59)}, "59 labels for 60 images"),
         ({"x_train": np.full((60, 12, 12, 3), np.nan, np.float32)}, "sample 0 contains NaN"),
-        ({"x_train": np.full((60, 12, 12, 3), 200.0, np.float32)}, r"must lie in \[0, 1\]"),
+        (
+            {"x_train": np.linspace(0, 200, 60 * 12 * 12 * 3, dtype=np.float32).reshape(60, 12, 12, 3)},
+            r"must lie in \[0, 1\]",
+        ),
         ({"y_train": -(np.arange(60) % 3)}, "is negative"),
+        ({"x_train": np.zeros((60, 12, 12, 3), np.uint8)}, "all 60 images are the same constant value 0"),
+        ({"x_test": np.full((30, 12, 12, 3), 0.5, np.float32)}, "all 30 images are the same constant value 0.5"),
+        ({"class_names": np.array(["a", "b"])}, "label 2 at sample .* is out of range: there are 2 class names"),
     ],
 )
 def test_bad_npz_is_rejected_with_exit_3(tmp_path, override, message):
