@@ -44,7 +44,8 @@ def runs(tmp_path_factory):
     for name, (extra, tflite, onnx) in TECHNIQUES.items():
         recipe = root / f"{name}.yaml"
         recipe.write_text(BASE.format(name=name, extra=extra, tflite=tflite, onnx=onnx))
-        report = edgeopt.optimize(recipe, run_dir=root / "run")  # one run dir: data/build/train are reused
+        # one run dir: data/build/train are reused
+        report = edgeopt.optimize(recipe, run_dir=root / "run", share_run_dir=True)
         run_dir = root / "run"
         out[name] = (report, {a["name"]: run_dir / a["file"] for a in report["artifacts"]})
     return out

@@ -55,7 +55,7 @@ def phone(tmp_path, monkeypatch):
     binary = tmp_path / "benchmark_model"
     binary.write_bytes(b"\x7fELF fake arm64 binary")
     model = tmp_path / "model_int8.tflite"
-    model.write_bytes(b"TFL3" + b"\0" * 100)
+    model.write_bytes(b"\x10\0\0\0TFL3" + b"\0" * 100)  # a TFLite header; the stand-in phone never runs it
     monkeypatch.setenv("FAKE_ADB_ROOT", str(root))
     monkeypatch.setenv("FAKE_ADB_OUTPUT", str(DATA / "benchmark_model_info_prefix.txt"))
     return {"root": root, "adb": adb, "binary": binary, "model": model}

@@ -66,12 +66,12 @@ def test_bench_cli_interleaves_rounds_per_thread_count_in_subprocesses(files, tm
     )
 
 
-def test_a_model_that_crashes_the_runtime_is_a_toolchain_error_naming_it(tmp_path):
+def test_a_users_model_the_runtime_cannot_load_is_exit_3_naming_it(tmp_path):
     bad = tmp_path / "bad.tflite"
-    bad.write_bytes(b"TFL3" + b"\0" * 64)
+    bad.write_bytes(b"\x10\0\0\0TFL3" + b"\0" * 64)  # passes the header check, not the interpreter's verifier
     result = CliRunner().invoke(cli, ["bench", str(bad), "--min-runs", "1", "--rounds", "1"])
-    assert result.exit_code == 4
-    assert "bad.tflite: measurement failed" in result.stderr
+    assert result.exit_code == 3
+    assert "bad.tflite: measurement: could not be loaded" in result.stderr
 
 
 def test_bad_thread_list_is_a_usage_error(files):

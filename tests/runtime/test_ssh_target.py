@@ -114,7 +114,7 @@ def test_accepting_a_new_host_key_is_explicit_and_recorded(sshd, model_file, tmp
 
 def test_a_failing_remote_run_still_removes_what_was_copied(sshd, tmp_path):
     bad = tmp_path / "bad.tflite"
-    bad.write_bytes(b"TFL3" + b"\0" * 64)
+    bad.write_bytes(b"\x10\0\0\0TFL3" + b"\0" * 64)  # passes the local header check; the board cannot load it
     before = _leftovers()
     result = _bench(sshd, bad)
     assert result.exit_code == 4 and "measuring bad.tflite failed" in result.stderr
