@@ -32,6 +32,7 @@ _COMMANDS = {
     "bench": ("edgeopt.cli.bench", "bench", "Measure latency of .tflite/.onnx files, each in its own process."),
     "export": ("edgeopt.cli.export", "export", "Build app bundles (android, ios, generic) from a finished run."),
     "inspect": ("edgeopt.cli.inspect", "inspect", "Show what a .tflite, .onnx, .ort or .keras file contains."),
+    "sweep": ("edgeopt.cli.sweep", "sweep", "Run a grid of recipes, locally or on a Ray cluster."),
     "report": ("edgeopt.cli.report", "report", "Re-render a run's report.md/report.html, or compare two runs."),
 }
 

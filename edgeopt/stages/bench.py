@@ -42,7 +42,10 @@ def run(ctx: StageContext) -> StageOutput:
         "versions": library_versions(),
     }
     if cfg.target != "local":
-        out["remote"] = _remote(ctx, cfg, files, names, opts)
+        from edgeopt.runtime.device_lock import device_lock
+
+        with device_lock(cfg.target):
+            out["remote"] = _remote(ctx, cfg, files, names, opts)
     # A device that failed this time is measured again next run instead of caching the failure.
     return StageOutput({}, out, cacheable="error" not in out.get("remote", {}))
 
