@@ -46,7 +46,8 @@ def run_ray(payloads: list[dict], address: str, cpus: int, memory_mb: int, done:
         raise UsageError("--executor ray needs Ray: pip install 'edgeopt[ray]' (the local executor works without "
                          "it)") from None  # fmt: skip
     ray.init(address=address, log_to_driver=False, ignore_reinit_error=True)
-    remote = ray.remote(num_cpus=cpus, memory=memory_mb * 2**20, max_retries=0)(run_trial)
+    # max_calls=1: a fresh worker process per trial, as locally (TensorFlow state never carries over).
+    remote = ray.remote(num_cpus=cpus, memory=memory_mb * 2**20, max_retries=0, max_calls=1)(run_trial)
     pending = {remote.remote(p): p for p in payloads}
     out = []
     try:
