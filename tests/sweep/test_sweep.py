@@ -108,9 +108,9 @@ def test_ray_sweep_on_a_real_two_cpu_cluster(tmp_path, loopback_namespace):
     try:
         sweep = _write(tmp_path, "[50]")
         t0 = time.perf_counter()
-        result = subprocess.run([*netns, str(BIN / "edgeopt"), "sweep", str(sweep), "-o", str(tmp_path / "out"),
-                                 "--executor", "ray", "--address", "127.0.0.1:6399"], capture_output=True, text=True, env=env,
-                                timeout=900)  # fmt: skip
+        cmd = [*netns, str(BIN / "edgeopt"), "sweep", str(sweep), "-o", str(tmp_path / "out"), "--executor", "ray",
+               "--address", "127.0.0.1:6399"]  # fmt: skip
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
         assert "on Ray at 127.0.0.1:6399, 1 CPU(s) each" in result.stderr
         trials = [json.loads((d / "trial.json").read_text()) for d in sorted((tmp_path / "out").glob("t0*"))]
