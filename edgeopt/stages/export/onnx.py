@@ -95,11 +95,14 @@ def quantize_onnx_int8(
     calib = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
              "percentile": CalibrationMethod.Percentile}[method]  # fmt: skip
 
-    with _quantizing(float_path, path, "static") as (prepared, out):
+    from edgeopt import progress
+
+    with _quantizing(float_path, path, "static") as (prepared, out), \
+            progress.task("calibrating ONNX int8", total=len(calibration)) as bar:  # fmt: skip
         quantize_static(
             prepared,
             out,
-            sample_reader(calibration),
+            sample_reader(calibration, bar),
             quant_format=QuantFormat.QDQ if quant_format == "qdq" else QuantFormat.QOperator,
             per_channel=per_channel,
             activation_type=qtype[activations],

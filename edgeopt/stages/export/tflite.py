@@ -62,8 +62,12 @@ def export_tflite(
             raise ValueError(f"{precision} export needs calibration samples")
 
         def representative():
-            for sample in calibration:
-                yield [sample[None].astype(np.float32)]
+            from edgeopt import progress
+
+            with progress.task(f"calibrating TFLite {precision}", total=len(calibration)) as bar:
+                for sample in calibration:
+                    yield [sample[None].astype(np.float32)]
+                    bar.advance()
 
         converter.representative_dataset = representative
         if precision == "int8":
