@@ -7,7 +7,6 @@ external-data location required to be a relative path inside the model's folder 
 
 from __future__ import annotations
 
-import resource
 import signal
 import subprocess
 import sys
@@ -89,13 +88,9 @@ def run_limited(cmd: list[str], what: str, timeout: float = DEFAULT_TIMEOUT_S,
                 memory_mb: int = DEFAULT_MEMORY_MB) -> subprocess.CompletedProcess:  # fmt: skip
     """Run `cmd` with an address-space limit and a timeout; a crash, a hang or running out of memory is
     InputRejected naming `what`."""
-
-    def limits() -> None:  # in the child, before exec
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
+    limited = [sys.executable, "-m", "edgeopt.inspect.limited", str(memory_mb), *cmd]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=limits, check=False)
+        proc = subprocess.run(limited, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise InputRejected(f"{what}: did not finish within {timeout:g} s; stopped") from None
     if proc.returncode < 0:
