@@ -5,20 +5,25 @@ down only this process."""
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
+
+log = logging.getLogger("edgeopt.inspect.sandbox")
 
 
 def main(argv: list[str]) -> int:
     from edgeopt.errors import EdgeoptError
     from edgeopt.inspect.model_file import inspect_file
 
+    # stderr carries the refusal (the parent shows it as is); stdout carries the result, one JSON line.
+    logging.basicConfig(level=logging.ERROR, format="%(message)s", stream=sys.stderr)
     try:
         info = inspect_file(Path(argv[0]))
     except EdgeoptError as exc:
-        print(str(exc), file=sys.stderr)
+        log.error("%s", exc)
         return exc.exit_code
-    print(json.dumps(info, default=str))
+    sys.stdout.write(json.dumps(info, default=str) + "\n")
     return 0
 
 
