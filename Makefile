@@ -1,16 +1,26 @@
-# `make demo` and `make test` do all the set-up: they create .venv if missing and install from pyproject.toml.
+# `make demo` and `make test` do all the set-up: system needs first (edgeopt/doctor/needs.py, the one list of them:
+# installed with apt as root, otherwise the command to run is printed and nothing long starts), then .venv from
+# pyproject.toml.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+NEEDS  := $(PYTHON) edgeopt/doctor/needs.py install --for
 
-.PHONY: demo test test-fast lint format install dev clean
+.PHONY: demo test test-fast lint format install dev clean system-demo system-test
 
-$(BIN)/python:
+system-demo:
+	@$(NEEDS) demo
+
+system-test:
+	@$(NEEDS) test
+
+$(BIN)/python: | system-demo
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 
-# tflite-support's metadata tools write and read TFLite metadata for app bundles. Its wheel declares protobuf<4,
-# which TensorFlow 2.21 contradicts; the metadata modules never import protobuf, so it goes in without its deps.
+# tflite-support's generated metadata-schema modules are how bundles write TFLite metadata (pure Python). Its wheel
+# declares protobuf<4, which TensorFlow 2.21 contradicts; those modules never import protobuf, so it goes in
+# without its deps.
 TFLITE_SUPPORT := tflite-support==0.4.4
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
@@ -23,10 +33,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -qq --no-deps $(TFLITE_SUPPORT)
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-dev: $(VENV)/.installed-dev
+install: system-demo $(VENV)/.installed
+dev: system-demo $(VENV)/.installed-dev
 
-demo: $(VENV)/.installed
+demo: system-demo $(VENV)/.installed
 	$(BIN)/edgeopt optimize recipes/quickstart.yaml
 
 lint: $(VENV)/.installed-dev
@@ -37,10 +47,10 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format edgeopt tests benchmarks
 	$(BIN)/ruff check --fix edgeopt tests benchmarks
 
-test: lint
+test: system-test lint
 	$(BIN)/python -m pytest
 
-test-fast: lint
+test-fast: system-test lint
 	$(BIN)/python -m pytest -m "not slow"
 
 clean:

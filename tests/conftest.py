@@ -1,11 +1,31 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from edgeopt.doctor.needs import NEEDS
+
 REPO = Path(__file__).resolve().parents[1]
+pytest_plugins = ["pytester"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """@pytest.mark.needs("sshd", ...): a missing system part skips the test, naming the fix; with CI=true it fails
+    (make test and .ci/run install every need first, so nothing is skipped there)."""
+    for mark in item.iter_markers("needs"):
+        unknown = [n for n in mark.args if n not in NEEDS]
+        assert not unknown, f"unknown need {unknown}; known: {sorted(NEEDS)}"
+        gone = [NEEDS[n] for n in mark.args if not NEEDS[n].present()]
+        if gone:
+            reason = "; ".join(f"needs {n.name} ({n.used_by}): {n.fix}" for n in gone)
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(f"CI=true and a system need is missing: {reason}", pytrace=False)
+            pytest.skip(reason)
+
 
 TINY_RECIPE = """\
 version: 1

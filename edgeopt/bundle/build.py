@@ -112,7 +112,7 @@ def _sha(path: Path) -> str:
 
 def _check(src: BundleSource, path: Path, art: dict) -> dict:
     """Load the bundled file with its official runtime: the top-1 must equal the verified one; TFLite metadata
-    must read back (with TensorFlow Lite Support's displayer) with the labels."""
+    must read back (edgeopt.bundle.tflite_metadata, the same bytes as the official writer) with the labels."""
     from edgeopt.runtime.runners import open_runner
 
     top1 = metrics.top1(open_runner(path).predict(src.x), src.y)

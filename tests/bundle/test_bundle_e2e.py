@@ -55,6 +55,7 @@ def test_each_target_has_its_files_and_a_card_that_matches_them(run):
 
 
 @pytest.mark.slow
+@pytest.mark.needs("libusb")
 def test_metadata_reads_back_with_the_official_displayer_and_the_model_still_runs(run):
     import numpy as np
     from tensorflow_lite_support.metadata.python import metadata

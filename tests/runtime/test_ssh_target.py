@@ -1,6 +1,6 @@
 """The SSH board target against a real OpenSSH server that this test starts on 127.0.0.1 (Debian's
-openssh-server, installed by .ci/run). The "board" is this machine, so the test can also check that nothing the
-target copied is left behind."""
+openssh-server, installed by the set-up: edgeopt/doctor/needs.py). The "board" is this machine, so the test can
+also check that nothing the target copied is left behind."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from edgeopt.cli import cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs("ssh", "sshd")]
 
 SSHD = "/usr/sbin/sshd"
 
@@ -33,7 +33,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def sshd(tmp_path_factory):
-    assert Path(SSHD).exists(), "openssh-server is not installed: .ci/run installs it (apt-get install openssh-server)"
     root = tmp_path_factory.mktemp("sshd")
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / "host_key")], check=True)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / "user_key")], check=True)
