@@ -25,15 +25,19 @@ MODEL_IDENTIFIER = b"TFL3"
 INSTALL_HINT = "pip install --no-deps tflite-support==0.4.4 (its generated schema modules; `make install` does this)"
 
 
-def _schema():
-    """The metadata schema's generated modules (pure flatbuffers code) from tflite-support's wheel."""
+def _schema(writer: bool = False):
+    """The metadata schema's generated module (pure flatbuffers code) from tflite-support's wheel; with `writer`,
+    also its pure-Python metadata_info and writer_utils modules."""
     try:
         from tensorflow_lite_support.metadata import metadata_schema_py_generated as md_fb
-        from tensorflow_lite_support.metadata.python.metadata_writers import metadata_info
+
+        if not writer:
+            return md_fb
+        from tensorflow_lite_support.metadata.python.metadata_writers import metadata_info, writer_utils
     except ImportError as exc:
         raise ToolchainError(f"TFLite metadata needs TensorFlow Lite Support's metadata schema ({exc}): "
                              f"{INSTALL_HINT}") from exc  # fmt: skip
-    return md_fb, metadata_info
+    return md_fb, metadata_info, writer_utils
 
 
 # metadata_version.cc: the parser version that introduced each schema member.
@@ -53,7 +57,7 @@ _SINCE = {
 def min_parser_version(metadata) -> str:
     """The minimum metadata parser version a ModelMetadataT needs: the newest schema member it uses (a port of
     tflite-support's GetMinimumMetadataParserVersion; a member counts when it is set, i.e. not None)."""
-    md_fb, _ = _schema()
+    md_fb = _schema()
     used = [(1, 0, 0)]
 
     def files(items) -> None:
@@ -101,14 +105,12 @@ def image_classifier_metadata(model: bytes, labels: Path, *, name: str, descript
     """The metadata flatbuffer (identifier M001, min_parser_version set) of an image classifier, made as
     tflite-support's image_classifier.MetadataWriter makes it."""
     import flatbuffers
-    from tensorflow_lite_support.metadata.python.metadata_writers import writer_utils
+    from ai_edge_litert import schema_py_generated as schema_fb
 
-    md_fb, info = _schema()
+    md_fb, info, writer_utils = _schema(writer=True)
     buf = bytearray(model)
     in_type = writer_utils.get_input_tensor_types(buf)[0]
     out_type = writer_utils.get_output_tensor_types(buf)[0]
-    from tensorflow_lite_support.metadata import schema_py_generated as schema_fb
-
     general = info.GeneralMd(name=name, version=version, description=description, author=author, licenses=license)
     image = info.InputImageTensorMd(
         name="image",
@@ -206,7 +208,7 @@ def metadata_buffer(model: bytes) -> bytes | None:
 def read(path: Path) -> dict | None:
     """{"metadata": the metadata as a dict (schema field names), "associated_files": packed names, "labels": lines}
     or None when the file has no metadata."""
-    md_fb, _ = _schema()
+    md_fb = _schema()
     buf = Path(path).read_bytes()
     raw = metadata_buffer(buf)
     if raw is None:

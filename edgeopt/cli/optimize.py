@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from edgeopt.errors import EXIT_GATE_FAILED
+from edgeopt.errors import EXIT_GATE_FAILED, EXIT_TOOLCHAIN
 
 
 @click.command()
@@ -19,7 +19,8 @@ from edgeopt.errors import EXIT_GATE_FAILED
 )
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the table.")
 def optimize(recipe: str, run_dir: str | None, force: bool, trust_model: bool, as_json: bool) -> None:
-    """Run RECIPE end to end and write a run directory. Exit 0 if every gate holds, 1 if one fails."""
+    """Run RECIPE end to end and write a run directory. Exit 0 if every gate holds, 1 if one fails, 4 if an
+    optional part (bundle, MLflow, a device target) failed: its files and reports are still written."""
     from edgeopt.pipeline.optimize import optimize as run
 
     report = run(recipe, run_dir=run_dir, force=force, trust_model=trust_model)
@@ -27,12 +28,15 @@ def optimize(recipe: str, run_dir: str | None, force: bool, trust_model: bool, a
         click.echo(json.dumps(report, indent=2))
     else:
         print_summary(report)
+    if report.get("failed_parts"):
+        click.get_current_context().exit(EXIT_TOOLCHAIN)
     if not report["passed"]:
         click.get_current_context().exit(EXIT_GATE_FAILED)
 
 
 def print_summary(report: dict) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from edgeopt.report.markdown import artifact_rows, headers
@@ -54,5 +58,7 @@ def print_summary(report: dict) -> None:
             f"[red]gate failed[/red]: {g['gate']} on {g['artifact']}: {g['value']:.4f} vs limit {g['limit']:.4f}"
             + (f" ({g['reason']})" if g.get("reason") else "")
         )
-    verdict = "[green]PASS[/green]" if report["passed"] else "[red]FAIL[/red]"
+    for f in report.get("failed_parts", []):
+        console.print(f"[red]failed[/red]: {f['part']}: {escape(f['error'])}", highlight=False)
+    verdict = "[green]PASS[/green]" if report["passed"] and not report.get("failed_parts") else "[red]FAIL[/red]"
     console.print(f"{verdict}  report: {report['run_dir']}/report.md")

@@ -34,6 +34,7 @@ class StageContext:
     stage_dir: Path
     upstream: dict[str, StageRecord] = field(default_factory=dict)
     trust_model: bool = False  # --trust-model: load model files that may carry code
+    failed_parts: list[dict[str, Any]] = field(default_factory=list)  # optional stages that failed in this run
 
     def out(self, filename: str) -> Path:
         return self.stage_dir / filename

@@ -15,6 +15,9 @@ class StageSpec:
     config: Callable[[Any, Path], dict]  # the recipe slice that determines the stage's outputs (its cache key)
     needs: tuple[str, ...]  # upstream stages; "model" is the newest float model (cluster > prune > train > build)
     cached: bool = True
+    # An optional part (app bundles): its failure is recorded in the report and makes the run exit 4, but never
+    # stops the stages after it or costs the verified, benchmarked files before it.
+    optional: bool = False
 
 
 BUNDLE_FIELDS = ("bundle", "model_version", "author", "license", "description", "input_mean", "input_std")
@@ -79,6 +82,7 @@ STAGES: tuple[StageSpec, ...] = (
         "bundle",
         lambda r, d: {"name": r.name, **{k: v for k, v in _dump(r.export).items() if k in BUNDLE_FIELDS}},
         ("data", "export", "verify", "bench"),
+        optional=True,
     ),
     StageSpec(
         "report",

@@ -14,6 +14,7 @@ from typing import Any
 
 from edgeopt import __version__, progress
 from edgeopt.atomic import write_json
+from edgeopt.errors import EXIT_TOOLCHAIN, EdgeoptError
 from edgeopt.hashing import sha256_file, sha256_json
 from edgeopt.pipeline.context import StageContext, StageOutput, StageRecord
 from edgeopt.pipeline.plan import StageSpec, plan, resolve_needs
@@ -33,10 +34,19 @@ def run_pipeline(
     write_json(run_dir / "recipe.json", recipe.model_dump(mode="json"))
     versions = library_versions()
     done: dict[str, StageRecord] = {}
+    failed: list[dict] = []
     stages = plan(recipe)
     with progress.task(f"{recipe.name}: stages", total=len(stages)) as bar:
         for index, spec in enumerate(stages, start=1):
-            done[spec.name] = _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model)
+            try:
+                done[spec.name] = _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force,
+                                         trust_model, failed)  # fmt: skip
+            except Exception as exc:
+                if not spec.optional:
+                    raise
+                failed.append(_failure(spec.name, exc))
+                log.error("%-8s failed; the stages after it still run, the run will exit %d: %s", spec.name,
+                          failed[-1]["exit_code"], failed[-1]["error"])  # fmt: skip
             bar.advance()
     write_json(
         run_dir / "manifest.json",
@@ -47,12 +57,21 @@ def run_pipeline(
                 {"name": r.name, "dir": r.dir.name, "key": r.key, "reused": r.reused, "outputs": r.outputs}
                 for r in done.values()
             ],
+            "failed_parts": failed,
         },
     )
     return done
 
 
-def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model) -> StageRecord:
+def _failure(part: str, exc: Exception) -> dict:
+    """How a failed optional part is recorded (report.json failed_parts): what, why, and the exit code it sets."""
+    if isinstance(exc, EdgeoptError):
+        return {"part": part, "error": str(exc), "exit_code": EXIT_TOOLCHAIN}
+    log.debug("traceback", exc_info=exc)
+    return {"part": part, "error": f"unexpected {type(exc).__name__}: {exc}", "exit_code": EXIT_TOOLCHAIN}
+
+
+def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed) -> StageRecord:
     upstream = resolve_needs(spec, done)
     key = sha256_json(
         {
@@ -69,7 +88,7 @@ def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trus
     stage_dir = run_dir / f"{index:02d}-{spec.name}-{key[:8]}"
     record = None if (force or not spec.cached) else _reuse(stage_dir, spec.name, key)
     if record is None:
-        record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions, trust_model)
+        record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions, trust_model, failed)
     else:
         log.info("%-8s reused %s", spec.name, stage_dir.name)
     return record
@@ -111,14 +130,20 @@ def _run_stage(
     upstream: dict[str, StageRecord],
     versions: dict[str, str],
     trust_model: bool,
+    failed: list[dict],
 ) -> StageRecord:
     if stage_dir.exists():  # an unfinished attempt (no stage.json) or a forced re-run
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)
     module = importlib.import_module(f"edgeopt.stages.{spec.module}")
-    ctx = StageContext(recipe, recipe_dir, run_dir, stage_dir, upstream, trust_model=trust_model)
+    ctx = StageContext(recipe, recipe_dir, run_dir, stage_dir, upstream, trust_model=trust_model, failed_parts=failed)
     started = time.perf_counter()
-    output: StageOutput = module.run(ctx)
+    try:
+        output: StageOutput = module.run(ctx)
+    except Exception:
+        if spec.optional:  # no half-written bundle left beside the good files
+            shutil.rmtree(stage_dir, ignore_errors=True)
+        raise
     seconds = time.perf_counter() - started
     outputs: dict[str, dict[str, Any]] = {}
     for name, filename in output.files.items():

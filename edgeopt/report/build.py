@@ -8,7 +8,9 @@ from edgeopt import __version__
 from edgeopt.report import REPORT_SCHEMA_VERSION
 
 
-def build_report(recipe, records: dict) -> dict:
+def build_report(recipe, records: dict, failed_parts: list[dict] | tuple = ()) -> dict:
+    """report.json. `failed_parts`: optional parts (bundle, MLflow, a device target) that failed; the files and
+    figures of the parts that worked are all there, and the run exits 4."""
     export = records["export"].result["artifacts"]
     verify = records["verify"].result if "verify" in records else None
     bench = records["bench"].result if "bench" in records else None
@@ -28,6 +30,10 @@ def build_report(recipe, records: dict) -> dict:
                 a["latency"]["speedup_vs_float32"] = base["p50_ms"] / lat[name]["p50_ms"]
     gates = records["export"].result.get("budget_gates", []) + (verify["gates"] if verify else [])
     model_rec = records.get("train") or records["build"]
+    failed = list(failed_parts)
+    remote = (bench or {}).get("remote") or {}
+    if "error" in remote:
+        failed.append({"part": "bench.target", "target": remote["target"], "error": remote["error"], "exit_code": 4})
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "edgeopt_version": __version__,
@@ -58,6 +64,7 @@ def build_report(recipe, records: dict) -> dict:
         else [],
         "gates": gates,
         "passed": all(g["passed"] for g in gates),
+        "failed_parts": failed,
     }
 
 

@@ -101,6 +101,11 @@ def render_markdown(report: dict) -> str:
         )
     lines += ["", "| " + " | ".join(headers(report)) + " |", "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(r) + " |" for r in artifact_rows(report)]
+    if report.get("failed_parts"):
+        lines += ["", "## Failed parts", "", "These parts failed; everything above was measured and is kept. The run "
+                  "exits 4.", "", "| part | error |", "|---|---|"]  # fmt: skip
+        for f in report["failed_parts"]:
+            lines.append(f"| {f['part']} | {f['error'].replace('|', '/')} |")
     if report["gates"]:
         lines += ["", "## Gates", "", "| gate | artifact | limit | value | result |", "|---|---|---|---|---|"]
         for g in report["gates"]:

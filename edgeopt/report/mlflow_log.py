@@ -18,12 +18,16 @@ def _flatten(prefix: str, value, out: dict) -> None:
 
 
 def log_run(cfg, recipe, report: dict, run_dir: Path, export_dir: Path) -> str | None:
-    """Log to MLflow; returns the MLflow run id, or None when the mlflow extra is not installed."""
+    """Log to MLflow; returns the MLflow run id. ToolchainError when the mlflow extra is not installed."""
     try:
         import mlflow
-    except ImportError:
-        log.warning("report.mlflow is set but MLflow is not installed (pip install 'edgeopt[mlflow]'); not logged")
-        return None
+    except ImportError as exc:
+        from edgeopt.errors import ToolchainError
+
+        hint = "pip install 'edgeopt[mlflow]' (in a clone: .venv/bin/pip install -e '.[mlflow]')"
+        raise ToolchainError(
+            f"report.mlflow is set but MLflow is not installed: {hint}; the run was not logged"
+        ) from exc
     mlflow.set_tracking_uri(cfg.tracking_uri)
     if mlflow.get_experiment_by_name(cfg.experiment) is None:
         mlflow.create_experiment(cfg.experiment, artifact_location=cfg.artifact_location)

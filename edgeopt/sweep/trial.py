@@ -41,7 +41,9 @@ def run_trial(payload: dict) -> dict:
         else:
             run_pipeline(recipe, Path(payload["base_dir"]), run_dir)
             report = json.loads((run_dir / "report.json").read_text())
-            if not report["passed"]:
+            if report.get("failed_parts"):
+                status, error = "failed", "; ".join(f"{f['part']}: {f['error']}" for f in report["failed_parts"])
+            elif not report["passed"]:
                 status, error = "gate_failed", "; ".join(
                     f"{g['gate']} on {g['artifact']}" for g in report["gates"] if not g["passed"])  # fmt: skip
     except Exception as exc:  # a trial's failure is data for the sweep, not a crash of it

@@ -112,3 +112,35 @@ def test_inspect_rejects_a_corrupt_file_with_exit_3(tmp_path):
     bad.write_bytes(b"not a flatbuffer at all")
     result = CliRunner().invoke(cli, ["inspect", str(bad)])
     assert result.exit_code == 3 and "broken.tflite" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_failing_bundle_keeps_the_run_reports_it_and_exits_4(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "r.yaml").write_text(RECIPE)
+    args = ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")]
+    hidden = [m for m in sys.modules if m.split(".")[0] == "tensorflow_lite_support"] + ["tensorflow_lite_support"]
+    with monkeypatch.context() as m:
+        for name in hidden:  # as if tflite-support were not installed: its metadata schema cannot be imported
+            m.setitem(sys.modules, name, None)
+        result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 4, result.output
+    run_dir = tmp_path / "run"
+    report = json.loads((run_dir / "report.json").read_text())
+    assert [f["part"] for f in report["failed_parts"]] == ["bundle"]
+    assert "pip install --no-deps tflite-support==0.4.4" in report["failed_parts"][0]["error"]
+    assert report["bundles"] == [] and not list(run_dir.glob("*-bundle-*"))  # no half-written bundle
+    assert all(a["accuracy"]["top1"] > 0.3 and a["latency"]["p50_ms"] > 0 for a in report["artifacts"])
+    assert all((run_dir / a["file"]).is_file() for a in report["artifacts"])
+    assert "## Failed parts" in (run_dir / "report.md").read_text()
+    assert "Failed parts" in (run_dir / "report.html").read_text()
+    assert "tflite_int8" in result.stdout and "failed: bundle: TFLite metadata needs" in result.stdout
+    assert "FAIL" in result.stdout
+    # The fix the message names, then the same command: only the bundle (and the report) run again.
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["failed_parts"] == [] and {b["target"] for b in report["bundles"]} == {"android", "ios", "generic"}
+    reused = {s["name"]: s["reused"] for s in json.loads((run_dir / "manifest.json").read_text())["stages"]}
+    assert reused["export"] and reused["verify"] and reused["bench"] and not reused["bundle"]

@@ -44,10 +44,14 @@ def test_parameters_metrics_and_artifacts_reach_the_mlflow_store(tmp_path):
     assert (tmp_path / "artifacts").is_dir()  # the experiment's artifact location from the recipe
 
 
-def test_without_mlflow_installed_the_run_is_unchanged(tmp_path, monkeypatch, caplog):
+def test_without_mlflow_installed_the_reports_are_written_and_the_run_exits_4(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "mlflow", None)  # import mlflow -> ImportError, as without the extra
     (tmp_path / "r.yaml").write_text(_recipe(tmp_path))
     result = CliRunner().invoke(cli, ["optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "run")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 4, result.output
     assert (tmp_path / "run" / "report.html").is_file() and not (tmp_path / "mlflow.db").exists()
-    assert "MLflow is not installed" in result.output + caplog.text
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert [f["part"] for f in report["failed_parts"]] == ["report.mlflow"]
+    assert "pip install 'edgeopt[mlflow]'" in report["failed_parts"][0]["error"]
+    assert "## Failed parts" in (tmp_path / "run" / "report.md").read_text()
+    assert "failed: report.mlflow: report.mlflow is set but MLflow is not installed" in result.stdout

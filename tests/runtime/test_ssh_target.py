@@ -169,6 +169,7 @@ def test_a_failing_board_keeps_the_local_results(sshd, tmp_path):
 
     bench = _json.loads(next((tmp_path / "run").glob("*-bench-*/stage.json")).read_text())["result"]
     assert "host key not verified" in bench["remote"]["error"]
+    assert [f["part"] for f in report["failed_parts"]] == ["bench.target"]  # the CLI exits 4 on it
     _pipeline(sshd, tmp_path, empty)  # the failed device run was not cached: bench runs again
     manifest = _json.loads((tmp_path / "run" / "manifest.json").read_text())
     reused = {s["name"]: s["reused"] for s in manifest["stages"]}
