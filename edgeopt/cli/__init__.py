@@ -34,6 +34,7 @@ _COMMANDS = {
     "inspect": ("edgeopt.cli.inspect", "inspect", "Show what a .tflite, .onnx, .ort or .keras file contains."),
     "sweep": ("edgeopt.cli.sweep", "sweep", "Run a grid of recipes, locally or on a Ray cluster."),
     "report": ("edgeopt.cli.report", "report", "Re-render a run's report.md/report.html, or compare two runs."),
+    "doctor": ("edgeopt.cli.doctor", "doctor", "Check this machine: tested stack, conversion routes, optional parts."),
 }
 
 

@@ -1,0 +1,256 @@
+"""`edgeopt doctor`: is this machine able to run edgeopt, and what is missing?
+
+Three kinds of line: the installed versions against the tested stack (the pins in edgeopt's own package metadata);
+the core chain, each conversion route tried for real on a tiny model in a temporary folder; and the optional
+parts (bundle tooling, MLflow, Ray, system programs from edgeopt/doctor/needs.py), each ok or missing with the
+exact fix. Exit 0: everything works; 1: the core chain works, something optional is missing or untested; 4: the
+core chain is broken.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from edgeopt.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_TOOLCHAIN
+
+log = logging.getLogger(__name__)
+
+# What ships outside pyproject.toml's pins: tflite-support goes in with --no-deps (Makefile).
+EXTRA_PINS = {"tflite-support": "0.4.4"}
+CORE_LIBRARIES = ("tensorflow", "tf-keras", "tensorflow-model-optimization", "tf2onnx", "onnx", "onnxruntime",
+                  "ai-edge-litert", "numpy")  # fmt: skip
+
+
+@dataclass
+class Check:
+    name: str
+    kind: str  # "stack" | "core" | "optional"
+    status: str  # "ok" | "missing" | "failed" | "untested"
+    detail: str
+    fix: str | None = None
+    seconds: float | None = None
+
+
+def tested_stack() -> dict[str, tuple[str, str | None]]:
+    """{distribution: (pinned version, extra or None)} from edgeopt's installed metadata (pyproject.toml)."""
+    from packaging.requirements import Requirement
+
+    out: dict[str, tuple[str, str | None]] = {}
+    try:
+        requires = metadata.requires("edgeopt") or []
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        requires = []
+    for line in requires:
+        req = Requirement(line)
+        pins = [s.version for s in req.specifier if s.operator == "=="]
+        if not pins:
+            continue
+        extra = None
+        if req.marker is not None:
+            extra = str(req.marker).split('"')[1]  # 'extra == "mlflow"'
+        out[req.name] = (pins[0], extra)
+    out.update({k: (v, "bundle") for k, v in EXTRA_PINS.items()})
+    return out
+
+
+def stack_checks() -> list[Check]:
+    checks = []
+    for name, (pin, extra) in tested_stack().items():
+        if extra == "dev":
+            continue
+        try:
+            have = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            have = None
+        kind = "core" if extra is None else "optional"
+        install = f"pip install '{name}=={pin}'" + (" --no-deps" if name in EXTRA_PINS else "")
+        if have == pin:
+            checks.append(Check(f"{name}", "stack", "ok", have))
+        elif have is None:
+            checks.append(Check(f"{name}", "stack" if kind == "optional" else "core", "missing",
+                                f"not installed (tested: {pin}" + (f", extra [{extra}])" if extra else ")"),
+                                install))  # fmt: skip
+        else:
+            checks.append(Check(f"{name}", "stack", "untested", f"{have} installed, tested with {pin}", install))
+    return checks
+
+
+class _Routes:
+    """The conversion routes on one tiny model, in order; a later route reuses what an earlier one wrote."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.x = np.random.default_rng(0).random((4, 8, 8, 3), dtype=np.float32)
+
+    def tf_keras_model(self):
+        from edgeopt._keras import keras
+
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((8, 8, 3), name="input")
+        x = keras.layers.Conv2D(4, 3, activation="relu")(inp)
+        out = keras.layers.Dense(3, activation="softmax")(keras.layers.GlobalAveragePooling2D()(x))
+        self.model = keras.Model(inp, out)
+        self.expected = self.model(self.x, training=False).numpy()
+
+    def _agrees(self, path: Path, tolerance: float) -> str:
+        from edgeopt.runtime.runners import open_runner
+
+        got = open_runner(path).predict(self.x)
+        diff = float(np.max(np.abs(got - self.expected)))
+        if not diff <= tolerance:
+            raise AssertionError(f"{path.name} output differs from Keras by {diff:.3g} (allowed {tolerance})")
+        return f"{path.name} runs, max |diff| vs Keras {diff:.1e}"
+
+    def tflite(self) -> str:
+        from edgeopt.stages.export.tflite import export_tflite
+
+        self.tf_keras_model()
+        export_tflite(self.model, self.work / "model_float32.tflite", "float32")
+        export_tflite(self.model, self.work / "model_int8.tflite", "int8", calibration=self.x)
+        self._agrees(self.work / "model_float32.tflite", 1e-5)
+        return "float32 and int8 files; " + self._agrees(self.work / "model_int8.tflite", 0.1)
+
+    def tf2onnx(self) -> str:
+        from edgeopt.stages.export.onnx import export_onnx_float
+
+        if not hasattr(self, "model"):
+            self.tf_keras_model()
+        export_onnx_float(self.model, self.work / "model_float32.onnx", opset=17)
+        return self._agrees(self.work / "model_float32.onnx", 1e-5)
+
+    def ort_static(self) -> str:
+        from edgeopt.stages.export.onnx import quantize_onnx_int8
+
+        quantize_onnx_int8(self.work / "model_float32.onnx", self.work / "model_int8.onnx", self.x, per_channel=True)
+        return self._agrees(self.work / "model_int8.onnx", 0.1)
+
+    def keras3_model(self):
+        from edgeopt._keras import keras3
+
+        k3 = keras3()
+        k3.utils.set_random_seed(0)
+        inp = k3.Input((8, 8, 3), name="input")
+        x = k3.layers.Conv2D(4, 3, activation="relu")(inp)
+        out = k3.layers.Dense(3, activation="softmax")(k3.layers.GlobalAveragePooling2D()(x))
+        self.k3_model = k3.Model(inp, out)
+        self.k3_file = self.work / "keras3.keras"
+        self.k3_model.save(self.k3_file)
+
+    def keras3_rebuild(self) -> str:
+        from edgeopt.models.keras3_convert import convert_keras3_file
+
+        self.keras3_model()
+        rebuilt = convert_keras3_file(self.k3_file)
+        return f"Keras 3 .keras file rebuilt in tf_keras ({len(rebuilt.layers)} layers, outputs agree)"
+
+    def savedmodel(self) -> str:
+        from edgeopt.models.keras3_convert import export_savedmodel
+        from edgeopt.stages.export.tflite import export_tflite
+
+        if not hasattr(self, "k3_model"):
+            self.keras3_model()
+        folder = self.work / "saved_model"
+        export_savedmodel(self.k3_model, folder)
+        self.expected = np.asarray(self.k3_model(self.x, training=False))
+        export_tflite(self.k3_model, self.work / "k3_float32.tflite", "float32", saved_model=folder)
+        return "Keras 3 -> SavedModel -> TFLite; " + self._agrees(self.work / "k3_float32.tflite", 1e-5)
+
+    def bundle(self) -> str:
+        from edgeopt.bundle import ort_format, tflite_metadata
+
+        labels = self.work / "labels.txt"
+        labels.write_text("a\nb\nc\n")
+        source = self.work / "model_int8.tflite"
+        if not source.is_file():
+            raise RuntimeError("not checked: the TFLite route failed")
+        out = self.work / "bundled.tflite"
+        out.write_bytes(tflite_metadata.embed(source.read_bytes(), labels, name="doctor", description="check",
+                                              version="1", author="", license="", mean=[0.0], std=[255.0],
+                                              grayscale=False))  # fmt: skip
+        if tflite_metadata.read(out)["labels"] != ["a", "b", "c"]:
+            raise RuntimeError("the metadata did not read back")
+        ort_format.to_ort(self.work / "model_int8.onnx", self.work / "ort", "model")
+        return "TFLite metadata written and read back; ONNX -> ORT format"
+
+
+CORE_ROUTES = (
+    ("route: tf_keras -> TFLite", "tflite"),
+    ("route: tf2onnx", "tf2onnx"),
+    ("route: onnxruntime static int8", "ort_static"),
+    ("route: Keras 3 rebuild", "keras3_rebuild"),
+    ("route: Keras 3 SavedModel", "savedmodel"),
+)
+
+
+def _timed(name: str, kind: str, fn: Callable[[], str], fix: str | None = None) -> Check:
+    started = time.perf_counter()
+    try:
+        detail, status = fn(), "ok"
+    except Exception as exc:
+        log.debug("doctor: %s", name, exc_info=True)
+        detail, status = f"{type(exc).__name__}: {str(exc)[:300]}", "failed"
+    return Check(name, kind, status, detail, fix if status != "ok" else None, round(time.perf_counter() - started, 2))
+
+
+def importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ValueError:  # sys.modules[module] is None: imports of it are blocked
+        return False
+
+
+def _python_part(name: str, module: str, extra: str) -> Check:
+    fix = f"pip install 'edgeopt[{extra}]' (in a clone: .venv/bin/pip install -e '.[{extra}]')"
+    if not importable(module):
+        return Check(name, "optional", "missing", f"the {extra} extra is not installed", fix)
+    return Check(name, "optional", "ok", f"{module} importable")
+
+
+def system_checks() -> list[Check]:
+    from edgeopt.doctor.needs import NEEDS
+
+    out = []
+    for need in NEEDS.values():
+        if need.name in ("venv", "root"):
+            continue  # what the set-up itself needs, not a part of edgeopt
+        ok = need.present()
+        detail = need.used_by if ok else f"not found; needed for {need.used_by}"
+        out.append(Check(need.name, "optional", "ok" if ok else "missing", detail, None if ok else need.fix))
+    return out
+
+
+def run_checks() -> list[Check]:
+    checks = stack_checks()
+    if any(c.kind == "core" and c.status == "missing" for c in checks):
+        return checks  # a core library is not installed: no route can be tried
+    with tempfile.TemporaryDirectory(prefix="edgeopt-doctor-") as work:
+        routes = _Routes(Path(work))
+        fix = "reinstall the tested stack: make install (or pip install -e .), then run edgeopt doctor -vv"
+        for label, method in CORE_ROUTES:
+            checks.append(_timed(label, "core", getattr(routes, method), fix))
+        from edgeopt.bundle.tflite_metadata import INSTALL_HINT
+
+        checks.append(_timed("bundle: TFLite metadata and ORT format", "optional", routes.bundle, INSTALL_HINT))
+    checks.append(_python_part("MLflow (report.mlflow)", "mlflow", "mlflow"))
+    checks.append(_python_part("Ray (sweep --executor ray)", "ray", "ray"))
+    return checks + system_checks()
+
+
+def exit_code(checks: list[Check]) -> int:
+    if any(c.kind == "core" and c.status != "ok" for c in checks):
+        return EXIT_TOOLCHAIN
+    return EXIT_GATE_FAILED if any(c.status != "ok" for c in checks) else EXIT_OK
+
+
+def as_json(checks: list[Check]) -> dict:
+    return {"exit_code": exit_code(checks), "checks": [asdict(c) for c in checks]}
