@@ -22,7 +22,6 @@ from edgeopt.errors import ToolchainError
 METADATA_FIELD = "TFLITE_METADATA"
 METADATA_IDENTIFIER = b"M001"
 MODEL_IDENTIFIER = b"TFL3"
-INSTALL_HINT = "pip install --no-deps tflite-support==0.4.4 (its generated schema modules; `make install` does this)"
 
 
 def _schema(writer: bool = False):
@@ -35,8 +34,10 @@ def _schema(writer: bool = False):
             return md_fb
         from tensorflow_lite_support.metadata.python.metadata_writers import metadata_info, writer_utils
     except ImportError as exc:
-        raise ToolchainError(f"TFLite metadata needs TensorFlow Lite Support's metadata schema ({exc}): "
-                             f"{INSTALL_HINT}") from exc  # fmt: skip
+        from edgeopt.doctor.stack import install_tflite_support
+
+        raise ToolchainError(f"TFLite metadata needs TensorFlow Lite Support's generated metadata schema ({exc}); "
+                             f"install it with: {install_tflite_support()}") from exc  # fmt: skip
     return md_fb, metadata_info, writer_utils
 
 

@@ -23,10 +23,7 @@ from edgeopt.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_TOOLCHAIN
 
 log = logging.getLogger(__name__)
 
-# What ships outside pyproject.toml's pins: tflite-support goes in with --no-deps (Makefile).
-EXTRA_PINS = {"tflite-support": "0.4.4"}
-CORE_LIBRARIES = ("tensorflow", "tf-keras", "tensorflow-model-optimization", "tf2onnx", "onnx", "onnxruntime",
-                  "ai-edge-litert", "numpy")  # fmt: skip
+SETUP_ONLY = ("venv", "root")  # needs of the set-up or of a test, not parts of edgeopt: doctor does not list them
 
 
 @dataclass
@@ -39,29 +36,9 @@ class Check:
     seconds: float | None = None
 
 
-def tested_stack() -> dict[str, tuple[str, str | None]]:
-    """{distribution: (pinned version, extra or None)} from edgeopt's installed metadata (pyproject.toml)."""
-    from packaging.requirements import Requirement
-
-    out: dict[str, tuple[str, str | None]] = {}
-    try:
-        requires = metadata.requires("edgeopt") or []
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        requires = []
-    for line in requires:
-        req = Requirement(line)
-        pins = [s.version for s in req.specifier if s.operator == "=="]
-        if not pins:
-            continue
-        extra = None
-        if req.marker is not None:
-            extra = str(req.marker).split('"')[1]  # 'extra == "mlflow"'
-        out[req.name] = (pins[0], extra)
-    out.update({k: (v, "bundle") for k, v in EXTRA_PINS.items()})
-    return out
-
-
 def stack_checks() -> list[Check]:
+    from edgeopt.doctor.stack import TFLITE_SUPPORT, install_tflite_support, pip_install, tested_stack
+
     checks = []
     for name, (pin, extra) in tested_stack().items():
         if extra == "dev":
@@ -71,7 +48,7 @@ def stack_checks() -> list[Check]:
         except metadata.PackageNotFoundError:
             have = None
         kind = "core" if extra is None else "optional"
-        install = f"pip install '{name}=={pin}'" + (" --no-deps" if name in EXTRA_PINS else "")
+        install = install_tflite_support() if TFLITE_SUPPORT.startswith(name) else pip_install(f"{name}=={pin}")
         if have == pin:
             checks.append(Check(f"{name}", "stack", "ok", have))
         elif have is None:
@@ -185,9 +162,12 @@ CORE_ROUTES = (
     ("route: tf_keras -> TFLite", "tflite"),
     ("route: tf2onnx", "tf2onnx"),
     ("route: onnxruntime static int8", "ort_static"),
+)
+KERAS3_ROUTES = (
     ("route: Keras 3 rebuild", "keras3_rebuild"),
     ("route: Keras 3 SavedModel", "savedmodel"),
 )
+ROUTE_FIX = "reinstall the tested stack (make install, or pip install -e .), then run edgeopt doctor -vv for the trace"
 
 
 def _timed(name: str, kind: str, fn: Callable[[], str], fix: str | None = None) -> Check:
@@ -210,7 +190,9 @@ def importable(module: str) -> bool:
 
 
 def _python_part(name: str, module: str, extra: str) -> Check:
-    fix = f"pip install 'edgeopt[{extra}]' (in a clone: .venv/bin/pip install -e '.[{extra}]')"
+    from edgeopt.doctor.stack import install_extra
+
+    fix = install_extra(extra)
     if not importable(module):
         return Check(name, "optional", "missing", f"the {extra} extra is not installed", fix)
     return Check(name, "optional", "ok", f"{module} importable")
@@ -221,26 +203,44 @@ def system_checks() -> list[Check]:
 
     out = []
     for need in NEEDS.values():
-        if need.name in ("venv", "root"):
-            continue  # what the set-up itself needs, not a part of edgeopt
+        if need.name in SETUP_ONLY:
+            continue
         ok = need.present()
         detail = need.used_by if ok else f"not found; needed for {need.used_by}"
         out.append(Check(need.name, "optional", "ok" if ok else "missing", detail, None if ok else need.fix))
     return out
 
 
+def _keras3_checks() -> list[Check]:
+    """The Keras 3 routes, run in a child process beside the parent's own TensorFlow import (each costs seconds
+    of imports; on two cores the child halves the wait)."""
+    with tempfile.TemporaryDirectory(prefix="edgeopt-doctor-k3-") as work:
+        routes = _Routes(Path(work))
+        return [_timed(label, "core", getattr(routes, method), ROUTE_FIX) for label, method in KERAS3_ROUTES]
+
+
 def run_checks() -> list[Check]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     checks = stack_checks()
     if any(c.kind == "core" and c.status == "missing" for c in checks):
         return checks  # a core library is not installed: no route can be tried
-    with tempfile.TemporaryDirectory(prefix="edgeopt-doctor-") as work:
+    with tempfile.TemporaryDirectory(prefix="edgeopt-doctor-") as work, \
+            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:  # fmt: skip
+        keras3 = pool.submit(_keras3_checks)
         routes = _Routes(Path(work))
-        fix = "reinstall the tested stack: make install (or pip install -e .), then run edgeopt doctor -vv"
         for label, method in CORE_ROUTES:
-            checks.append(_timed(label, "core", getattr(routes, method), fix))
-        from edgeopt.bundle.tflite_metadata import INSTALL_HINT
+            checks.append(_timed(label, "core", getattr(routes, method), ROUTE_FIX))
+        from edgeopt.doctor.stack import install_tflite_support
 
-        checks.append(_timed("bundle: TFLite metadata and ORT format", "optional", routes.bundle, INSTALL_HINT))
+        bundle = _timed("bundle: TFLite metadata and ORT format", "optional", routes.bundle, install_tflite_support())
+        try:
+            checks += keras3.result(timeout=300)
+        except Exception as exc:  # the child itself died (a crash in a native library)
+            checks += [Check(label, "core", "failed", f"{type(exc).__name__}: {exc}", ROUTE_FIX)
+                       for label, _ in KERAS3_ROUTES]  # fmt: skip
+        checks.append(bundle)
     checks.append(_python_part("MLflow (report.mlflow)", "mlflow", "mlflow"))
     checks.append(_python_part("Ray (sweep --executor ray)", "ray", "ray"))
     return checks + system_checks()

@@ -22,12 +22,11 @@ def log_run(cfg, recipe, report: dict, run_dir: Path, export_dir: Path) -> str |
     try:
         import mlflow
     except ImportError as exc:
+        from edgeopt.doctor.stack import install_extra
         from edgeopt.errors import ToolchainError
 
-        hint = "pip install 'edgeopt[mlflow]' (in a clone: .venv/bin/pip install -e '.[mlflow]')"
-        raise ToolchainError(
-            f"report.mlflow is set but MLflow is not installed: {hint}; the run was not logged"
-        ) from exc
+        raise ToolchainError(f"report.mlflow is set but MLflow is not installed, so the run was not logged; install "
+                             f"it with: {install_extra('mlflow')}") from exc  # fmt: skip
     mlflow.set_tracking_uri(cfg.tracking_uri)
     if mlflow.get_experiment_by_name(cfg.experiment) is None:
         mlflow.create_experiment(cfg.experiment, artifact_location=cfg.artifact_location)

@@ -129,7 +129,7 @@ def test_a_failing_bundle_keeps_the_run_reports_it_and_exits_4(tmp_path, monkeyp
     run_dir = tmp_path / "run"
     report = json.loads((run_dir / "report.json").read_text())
     assert [f["part"] for f in report["failed_parts"]] == ["bundle"]
-    assert "pip install --no-deps tflite-support==0.4.4" in report["failed_parts"][0]["error"]
+    assert f"{sys.executable} -m pip install --no-deps tflite-support==0.4.4" in report["failed_parts"][0]["error"]
     assert report["bundles"] == [] and not list(run_dir.glob("*-bundle-*"))  # no half-written bundle
     assert all(a["accuracy"]["top1"] > 0.3 and a["latency"]["p50_ms"] > 0 for a in report["artifacts"])
     assert all((run_dir / a["file"]).is_file() for a in report["artifacts"])
