@@ -57,7 +57,8 @@ def run_pipeline(
                 {"name": r.name, "dir": r.dir.name, "key": r.key, "reused": r.reused, "outputs": r.outputs}
                 for r in done.values()
             ],
-            "failed_parts": failed,
+            # The report stage adds what failed inside it (MLflow) and a failed device target to the list.
+            "failed_parts": done["report"].result.get("failed_parts", failed) if "report" in done else failed,
         },
     )
     return done

@@ -131,6 +131,7 @@ def test_a_failing_bundle_keeps_the_run_reports_it_and_exits_4(tmp_path, monkeyp
     assert [f["part"] for f in report["failed_parts"]] == ["bundle"]
     assert f"{sys.executable} -m pip install --no-deps tflite-support==0.4.4" in report["failed_parts"][0]["error"]
     assert report["bundles"] == [] and not list(run_dir.glob("*-bundle-*"))  # no half-written bundle
+    assert json.loads((run_dir / "manifest.json").read_text())["failed_parts"] == report["failed_parts"]
     assert all(a["accuracy"]["top1"] > 0.3 and a["latency"]["p50_ms"] > 0 for a in report["artifacts"])
     assert all((run_dir / a["file"]).is_file() for a in report["artifacts"])
     assert "## Failed parts" in (run_dir / "report.md").read_text()

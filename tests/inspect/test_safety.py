@@ -100,6 +100,38 @@ def test_a_load_that_outlasts_the_time_limit_is_stopped(tmp_path):
     fn = tf.function(lambda x: {"y": tf.nn.relu(x)}, input_signature=[tf.TensorSpec([1, 4], tf.float32)])
     path = tmp_path / "m.tflite"
     path.write_bytes(tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn).convert())
-    assert _inspect(path).exit_code == 0
-    slow = _inspect(path, "--timeout", "1")  # reading TFLite metadata imports TensorFlow: seconds, not one
+    assert _inspect(path, "--timeout", "1").exit_code == 0  # a normal file reads in well under a second
+    slow = _inspect(_tensor_bomb(tmp_path / "bomb.tflite"), "--timeout", "1")
     assert slow.exit_code == EXIT_INPUT_REJECTED and "did not finish within 1 s" in slow.stderr, slow.output
+
+
+def _tensor_bomb(path, count: int = 1_000_000):
+    """A valid TFLite flatbuffer of ~4 MB whose subgraph lists one tensor table a million times (flatbuffer offsets
+    may share a table): every reader walks a million tensors, which takes seconds."""
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as s
+
+    b = flatbuffers.Builder(1024)
+    s.TensorStart(b)
+    tensor = s.TensorEnd(b)
+    s.SubGraphStartTensorsVector(b, count)
+    for _ in range(count):
+        b.PrependUOffsetTRelative(tensor)
+    tensors = b.EndVector()
+    s.SubGraphStart(b)
+    s.SubGraphAddTensors(b, tensors)
+    graph = s.SubGraphEnd(b)
+    s.BufferStart(b)
+    empty = s.BufferEnd(b)
+    vectors = []
+    for start, item in ((s.ModelStartSubgraphsVector, graph), (s.ModelStartBuffersVector, empty)):
+        start(b, 1)
+        b.PrependUOffsetTRelative(item)
+        vectors.append(b.EndVector())
+    s.ModelStart(b)
+    s.ModelAddVersion(b, 3)
+    s.ModelAddSubgraphs(b, vectors[0])
+    s.ModelAddBuffers(b, vectors[1])
+    b.Finish(s.ModelEnd(b), b"TFL3")
+    path.write_bytes(b.Output())
+    return path
