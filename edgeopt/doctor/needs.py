@@ -40,7 +40,7 @@ class Need:
     def fix(self) -> str:
         if self.apt is None:
             return "run as root"
-        return f"{_sudo()}apt-get install -y --no-install-recommends {self.apt}"
+        return install_command([self])
 
 
 def _command(*names: str) -> Callable[[], bool]:
