@@ -66,10 +66,9 @@ def run_pipeline(
 
 def _failure(part: str, exc: Exception) -> dict:
     """How a failed optional part is recorded (report.json failed_parts): what, why, and the exit code it sets."""
-    if isinstance(exc, EdgeoptError):
-        return {"part": part, "error": str(exc), "exit_code": EXIT_TOOLCHAIN}
     log.debug("traceback", exc_info=exc)
-    return {"part": part, "error": f"unexpected {type(exc).__name__}: {exc}", "exit_code": EXIT_TOOLCHAIN}
+    error = str(exc) if isinstance(exc, EdgeoptError) else f"unexpected {type(exc).__name__}: {exc}"
+    return {"part": part, "error": error, "exit_code": EXIT_TOOLCHAIN}
 
 
 def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed) -> StageRecord:
