@@ -20,8 +20,8 @@ $(BIN)/python: | system-demo
 
 # tflite-support's generated metadata-schema modules are how bundles write TFLite metadata (pure Python). Its wheel
 # declares protobuf<4, which TensorFlow 2.21 contradicts; those modules never import protobuf, so it goes in
-# without its deps.
-TFLITE_SUPPORT := tflite-support==0.4.4
+# without its deps. The pin lives once, in edgeopt/doctor/stack.py (doctor and the bundle hint read it there).
+TFLITE_SUPPORT := $(shell sed -n 's/^TFLITE_SUPPORT = "\(.*\)"$$/\1/p' edgeopt/doctor/stack.py)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -qq -e .

@@ -50,13 +50,13 @@ def stack_checks() -> list[Check]:
         kind = "core" if extra is None else "optional"
         install = install_tflite_support() if TFLITE_SUPPORT.startswith(name) else pip_install(f"{name}=={pin}")
         if have == pin:
-            checks.append(Check(f"{name}", "stack", "ok", have))
+            checks.append(Check(name, "stack", "ok", have))
         elif have is None:
-            checks.append(Check(f"{name}", "stack" if kind == "optional" else "core", "missing",
+            checks.append(Check(name, "stack" if kind == "optional" else "core", "missing",
                                 f"not installed (tested: {pin}" + (f", extra [{extra}])" if extra else ")"),
                                 install))  # fmt: skip
         else:
-            checks.append(Check(f"{name}", "stack", "untested", f"{have} installed, tested with {pin}", install))
+            checks.append(Check(name, "stack", "untested", f"{have} installed, tested with {pin}", install))
     return checks
 
 

@@ -8,7 +8,7 @@ import sys
 from importlib import metadata
 
 # What ships outside pyproject.toml's pins: tflite-support goes in with --no-deps (its protobuf<4 pin is wrong for
-# TensorFlow 2.21; the generated modules edgeopt uses never import protobuf). The Makefile installs the same pin.
+# TensorFlow 2.21; the generated modules edgeopt uses never import protobuf). The Makefile reads this line.
 TFLITE_SUPPORT = "tflite-support==0.4.4"
 
 
