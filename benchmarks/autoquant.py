@@ -37,8 +37,12 @@ RUNS = {"plain": "strategy: none", "auto": "strategy: auto", "qat_only": "strate
 def _summary(report: dict) -> dict:
     out = {"passed": report["passed"], "float_top1_test": report["verify"]["float_top1"], "artifacts": {}}
     for a in report["artifacts"]:
-        entry = {"file": a["file"], "precision": a["precision"], "test_top1": a["accuracy"]["top1"],
-                 "test_drop": a["accuracy"]["drop"]}  # fmt: skip
+        entry = {
+            "file": a["file"],
+            "precision": a["precision"],
+            "test_top1": a["accuracy"]["top1"],
+            "test_drop": a["accuracy"]["drop"],
+        }
         if a.get("diagnosis") and "layers" in a["diagnosis"]:
             entry["top_layers"] = [
                 {k: r.get(k) for k in ("rank", "layer", "tensor", "sqnr_db")} for r in a["diagnosis"]["layers"][:3]
@@ -61,11 +65,13 @@ def _qat_onnx_levels(work: Path) -> dict:
     from edgeopt.compress.qat import train_qat
     from edgeopt.data import load_dataset
     from edgeopt.models.io import load_keras_model
-    from edgeopt.recipe.schema import DataConfig, QuantizeConfig
+    from edgeopt.recipe.schema import DataConfig
+    from edgeopt.recipe.stage_configs import QatSettings
     from edgeopt.stages.export.onnx import export_onnx_qat
 
+    qat_settings = QatSettings(epochs=2, learning_rate=1e-4, batch_size=32, pruned=False, clustered=False)
     ds = load_dataset(DataConfig(image_size=16, channels=1), seed=0)
-    qat, _, _ = train_qat(load_keras_model(work / "hostile.keras"), ds, QuantizeConfig(qat_epochs=2), 0, False, False)
+    qat, _, _ = train_qat(load_keras_model(work / "hostile.keras"), ds, qat_settings, 0)
     export_onnx_qat(qat, work / "qat.onnx", 17)
     out = {}
     for level in ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_ALL"):

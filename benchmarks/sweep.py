@@ -37,8 +37,12 @@ trial: {cpus: 1, memory_mb: 2048}
 def _sweep(work: Path, tag: str, prefix: list[str], extra: list[str]) -> float:
     out = work / f"out-{tag}"
     start = time.perf_counter()
-    subprocess.run([*prefix, str(BIN / "edgeopt"), "-q", "sweep", str(work / "sweep.yaml"), "-o", str(out), *extra],
-                   check=True, capture_output=True, timeout=3600)  # fmt: skip
+    subprocess.run(
+        [*prefix, str(BIN / "edgeopt"), "-q", "sweep", str(work / "sweep.yaml"), "-o", str(out), *extra],
+        check=True,
+        capture_output=True,
+        timeout=3600,
+    )
     wall = time.perf_counter() - start
     statuses = [json.loads((d / "trial.json").read_text())["status"] for d in sorted(out.glob("t0*"))]
     assert statuses == ["ok"] * 4, statuses
@@ -59,9 +63,25 @@ def main() -> None:
         try:
             subprocess.run([*netns, "ip", "link", "set", "lo", "up"], check=True)
             for n in (1, 2):
-                subprocess.run([*netns, str(BIN / "ray"), "start", "--head", "--num-cpus", str(n), "--port", "6398",
-                                "--node-ip-address", "127.0.0.1", "--include-dashboard", "false",
-                                "--disable-usage-stats"], check=True, capture_output=True)  # fmt: skip
+                subprocess.run(
+                    [
+                        *netns,
+                        str(BIN / "ray"),
+                        "start",
+                        "--head",
+                        "--num-cpus",
+                        str(n),
+                        "--port",
+                        "6398",
+                        "--node-ip-address",
+                        "127.0.0.1",
+                        "--include-dashboard",
+                        "false",
+                        "--disable-usage-stats",
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
                 try:
                     ray_args = ["--executor", "ray", "--address", "127.0.0.1:6398"]
                     results[f"ray_{n}_cpu_s"] = _sweep(work, f"ray{n}", netns, ray_args)

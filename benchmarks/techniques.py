@@ -21,9 +21,17 @@ RUN_DIR = ROOT / "runs" / "techniques"
 OUT = Path(__file__).resolve().parent / "results" / "techniques.json"
 RECIPES = ["resnet20_digits.yaml"] + [
     f"techniques/{n}.yaml"
-    for n in ("prune50_int8", "prune_2x4_int8", "cluster16_int8", "qat_int8", "prune_qat_int8", "int16x8",
-              "float16", "dynamic_range")
-]  # fmt: skip
+    for n in (
+        "prune50_int8",
+        "prune_2x4_int8",
+        "cluster16_int8",
+        "qat_int8",
+        "prune_qat_int8",
+        "int16x8",
+        "float16",
+        "dynamic_range",
+    )
+]
 
 
 def main() -> None:
@@ -55,8 +63,14 @@ def main() -> None:
                     "speedup_vs_float32": a["latency"].get("speedup_vs_float32"),
                 }
             )
-            logging.info("%-15s %-15s top-1 %.4f drop %+.4f gzip %.3f", rows[-1]["recipe"], a["name"], top1,
-                         rows[-1]["drop_vs_baseline_float"], rows[-1]["gzip_vs_baseline_float32"])  # fmt: skip
+            logging.info(
+                "%-15s %-15s top-1 %.4f drop %+.4f gzip %.3f",
+                rows[-1]["recipe"],
+                a["name"],
+                top1,
+                rows[-1]["drop_vs_baseline_float"],
+                rows[-1]["gzip_vs_baseline_float32"],
+            )
 
     def get(recipe, artifact):
         return next(r for r in rows if r["recipe"] == recipe and r["artifact"] == artifact)

@@ -59,8 +59,14 @@ def main() -> None:
         model = create_model(name, input_shape=shape, num_classes=classes)
         t = totals(profile_model(model))
         trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
-        row = {"model": name, "input": list(shape), "classes": classes, "params": t["params"],
-               "trainable_params": trainable, "macs": t["macs"]}  # fmt: skip
+        row = {
+            "model": name,
+            "input": list(shape),
+            "classes": classes,
+            "params": t["params"],
+            "trainable_params": trainable,
+            "macs": t["macs"],
+        }
         ref = KERAS_APPS.get(name)
         if ref:
             app, kwargs = (ref, {}) if isinstance(ref, str) else ref

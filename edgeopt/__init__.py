@@ -5,15 +5,15 @@ The public API is small and imports nothing heavy until used.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from edgeopt.errors import EdgeoptError
 from edgeopt.models import create_model, list_models
 from edgeopt.recipe import load_recipe
+from edgeopt.version import __version__
 
 
-def optimize(recipe_path, run_dir=None, force: bool = False, trust_model: bool = False, *,
-             share_run_dir: bool = False) -> dict:  # fmt: skip
+def optimize(
+    recipe_path, run_dir=None, force: bool = False, trust_model: bool = False, *, share_run_dir: bool = False
+) -> dict:
     """Run a recipe file end to end; returns the report dict (see report.json). `share_run_dir`: let several
     recipes use one run directory so identical stages (same content hash) are computed once; the top-level
     report files then belong to the last recipe run."""

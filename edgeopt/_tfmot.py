@@ -8,4 +8,9 @@ from edgeopt.native_stderr import captured_native_stderr
 with captured_native_stderr("tensorflow-model-optimization import"):
     import tensorflow_model_optimization as tfmot
 
-__all__ = ["tfmot"]
+    # QAT annotates layers with tfmot's own 8-bit registry, which its public API does not export.
+    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
+        default_8bit_quantize_registry,
+    )
+
+__all__ = ["default_8bit_quantize_registry", "tfmot"]

@@ -30,8 +30,15 @@ def enable() -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
-    _progress = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
-                         TextColumn("time left"), TimeRemainingColumn(), console=console, transient=True)  # fmt: skip
+    _progress = Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("time left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
     _progress.start()
     root = logging.getLogger()
     level = root.level

@@ -23,18 +23,28 @@ verify: {{max_drop: 1.0}}
 """
 PTQ = "quantize: {calibration_samples: 50}"
 TECHNIQUES = {
-    "prune": ("prune: {target_sparsity: 0.5, epochs: 2, frequency: 5, exclude: [stem_conv]}\n" + PTQ,
-              "float32, int8", "float32, int8"),
-    "prune24": ("prune: {structure: '2:4', schedule: constant, epochs: 1, exclude: [stem_conv]}\n" + PTQ,
-                "float32, int8", "int8"),
+    "prune": (
+        "prune: {target_sparsity: 0.5, epochs: 2, frequency: 5, exclude: [stem_conv]}\n" + PTQ,
+        "float32, int8",
+        "float32, int8",
+    ),
+    "prune24": (
+        "prune: {structure: '2:4', schedule: constant, epochs: 1, exclude: [stem_conv]}\n" + PTQ,
+        "float32, int8",
+        "int8",
+    ),
     "cluster": ("cluster: {clusters: 8, epochs: 1, exclude: [stem_conv]}\n" + PTQ, "float32, int8", "int8"),
     "qat": ("quantize: {method: qat, qat_epochs: 1, calibration_samples: 50, max_drop: 1.0}", "int8", "int8"),
-    "pqat": ("prune: {target_sparsity: 0.5, epochs: 2, frequency: 5, exclude: [stem_conv]}\n"
-             "quantize: {method: qat, qat_epochs: 1, calibration_samples: 50}", "int8", "int8"),
+    "pqat": (
+        "prune: {target_sparsity: 0.5, epochs: 2, frequency: 5, exclude: [stem_conv]}\n"
+        "quantize: {method: qat, qat_epochs: 1, calibration_samples: 50}",
+        "int8",
+        "int8",
+    ),
     "int16x8": (PTQ, "int16x8", "float32"),
     "float16": ("", "float16", "float32"),
     "dynamic": ("", "dynamic", "dynamic"),
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")

@@ -59,8 +59,13 @@ def test_report_json_has_every_artifact_measured(tiny_run):
         (1 - int8["tflite_int8"]["accuracy"]["agreement"]) * report["verify"]["samples"]
     )
     causes = report["verify"]["error_by_cause"]
-    assert set(causes) == {"conversion_tflite", "conversion_onnx", "quantization_tflite", "quantization_onnx",
-                           "parity_int8"}  # fmt: skip
+    assert set(causes) == {
+        "conversion_tflite",
+        "conversion_onnx",
+        "quantization_tflite",
+        "quantization_onnx",
+        "parity_int8",
+    }
     assert causes["conversion_tflite"]["agreement"] > 0.99
     gates = {(g["gate"], g["artifact"]) for g in report["gates"]}
     assert ("min_accuracy", "keras_float32") in gates and ("max_drop", "onnx_int8") in gates

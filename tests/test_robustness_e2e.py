@@ -22,14 +22,19 @@ RECIPE = TINY_RECIPE[: TINY_RECIPE.index("bench:")]  # no latency: everything le
 
 
 def _run(recipe: Path, run_dir: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([EDGEOPT, "optimize", str(recipe), "-o", str(run_dir), *extra], capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [EDGEOPT, "optimize", str(recipe), "-o", str(run_dir), *extra], capture_output=True, text=True, timeout=600
+    )
 
 
 def _interrupt(recipe: Path, run_dir: Path, marker: str, sig: int) -> tuple[int, str]:
     """Start a run, send `sig` once a stderr line contains `marker`; returns (exit code, stderr so far)."""
-    proc = subprocess.Popen([EDGEOPT, "optimize", str(recipe), "-o", str(run_dir)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [EDGEOPT, "optimize", str(recipe), "-o", str(run_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen, sent = [], False
     for line in proc.stderr:  # keep reading after the signal: a closed pipe would fail the run's last writes
         seen.append(line)

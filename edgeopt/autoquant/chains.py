@@ -75,14 +75,21 @@ def tflite_attempts(inp: Inputs, model, saved_model: Path | None) -> list[Attemp
     def sixteen(path):
         return export_tflite(model, path, "int16x8", inp.calibration, saved_model) or {}
 
-    return _enabled(inp, [
-        Attempt("per-channel weights", "per_channel", skipped="TFLite quantizes conv and dense weights per channel"),
-        Attempt("another calibration method", "calibration", skipped="the TFLite converter calibrates with min/max"),
-        _more_samples(inp, plain(inp.more_calibration)),
-        *_float_steps(inp, mixed),
-        Attempt("16x8", "int16x8", sixteen, precision="int16x8", suffix="_int16x8"),
-        _qat(inp, lambda qat, path: export_tflite(qat, path, "int8", io=io, from_qat=True)),
-    ])  # fmt: skip
+    return _enabled(
+        inp,
+        [
+            Attempt(
+                "per-channel weights", "per_channel", skipped="TFLite quantizes conv and dense weights per channel"
+            ),
+            Attempt(
+                "another calibration method", "calibration", skipped="the TFLite converter calibrates with min/max"
+            ),
+            _more_samples(inp, plain(inp.more_calibration)),
+            *_float_steps(inp, mixed),
+            Attempt("16x8", "int16x8", sixteen, precision="int16x8", suffix="_int16x8"),
+            _qat(inp, lambda qat, path: export_tflite(qat, path, "int8", io=io, from_qat=True)),
+        ],
+    )
 
 
 def onnx_attempts(inp: Inputs, float_path: Path, opset: int) -> list[Attempt]:
@@ -92,10 +99,17 @@ def onnx_attempts(inp: Inputs, float_path: Path, opset: int) -> list[Attempt]:
 
     def quantize(cal=None, per_channel=None, method=None, exclude=None, activations=None):
         def build(path):
-            quantize_onnx_int8(float_path, path, inp.calibration if cal is None else cal,
-                               c.per_channel if per_channel is None else per_channel,
-                               activations or c.onnx_activations, c.onnx_weights, c.onnx_format,
-                               method or c.onnx_calibration, exclude)  # fmt: skip
+            quantize_onnx_int8(
+                float_path,
+                path,
+                inp.calibration if cal is None else cal,
+                c.per_channel if per_channel is None else per_channel,
+                activations or c.onnx_activations,
+                c.onnx_weights,
+                c.onnx_format,
+                method or c.onnx_calibration,
+                exclude,
+            )
             return {"nodes_to_exclude": exclude} if exclude else {}
 
         return build
@@ -105,12 +119,18 @@ def onnx_attempts(inp: Inputs, float_path: Path, opset: int) -> list[Attempt]:
         if not c.per_channel
         else Attempt("per-channel weights", "per_channel", skipped="already per-channel")
     )
-    return _enabled(inp, [
-        per_channel,
-        *[Attempt(f"calibration: {m}", "calibration", quantize(method=m), suffix=f"_{m}")
-          for m in _CALIBRATIONS if m != c.onnx_calibration],
-        _more_samples(inp, quantize(cal=inp.more_calibration)),
-        *_float_steps(inp, lambda nodes: quantize(exclude=nodes)),
-        Attempt("16x8", "int16x8", quantize(activations="int16"), precision="int16x8", suffix="_int16x8"),
-        _qat(inp, lambda qat, path: export_onnx_qat(qat, path, opset)),
-    ])  # fmt: skip
+    return _enabled(
+        inp,
+        [
+            per_channel,
+            *[
+                Attempt(f"calibration: {m}", "calibration", quantize(method=m), suffix=f"_{m}")
+                for m in _CALIBRATIONS
+                if m != c.onnx_calibration
+            ],
+            _more_samples(inp, quantize(cal=inp.more_calibration)),
+            *_float_steps(inp, lambda nodes: quantize(exclude=nodes)),
+            Attempt("16x8", "int16x8", quantize(activations="int16"), precision="int16x8", suffix="_int16x8"),
+            _qat(inp, lambda qat, path: export_onnx_qat(qat, path, opset)),
+        ],
+    )

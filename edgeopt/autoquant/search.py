@@ -79,8 +79,13 @@ def quick_latency_ms(path: Path, sample: np.ndarray, seconds: float = 0.3, min_r
 def search(final: Path, attempts: list[Attempt], evaluate: Evaluator, x: np.ndarray) -> tuple[Path, dict]:
     """`final` holds the configured int8 file. Returns (the kept file, summary with every attempt)."""
     first = {"label": "as configured", "precision": "int8", **evaluate(final, x)}
-    log.info("auto: %s as configured: top-1 %.4f, drop %+.4f (budget %.4f)", final.name, first["top1"],
-             first["drop"], evaluate.max_drop)  # fmt: skip
+    log.info(
+        "auto: %s as configured: top-1 %.4f, drop %+.4f (budget %.4f)",
+        final.name,
+        first["top1"],
+        first["drop"],
+        evaluate.max_drop,
+    )
     records, best, best_path = [first], first, final
     candidates: list[Path] = []
     for i, attempt in enumerate(attempts if not first["meets_budget"] else []):
@@ -115,8 +120,18 @@ def search(final: Path, attempts: list[Attempt], evaluate: Evaluator, x: np.ndar
     reason = None
     if not met:
         tried = [r["label"] for r in records if "top1" in r]
-        reason = (f"no attempt met the budget {evaluate.max_drop} ({evaluate.drop_type}); tried {', '.join(tried)}; "
-                  f"kept the most accurate: {best['label']} (drop {best['drop']:+.4f})")  # fmt: skip
-    return kept, {"attempts": records, "chosen": best["label"], "precision": best["precision"], "met": met,
-                  "reason": reason, "float_top1": evaluate.float_top1, "limit": evaluate.max_drop,
-                  "drop_type": evaluate.drop_type, "split": evaluate.split}  # fmt: skip
+        reason = (
+            f"no attempt met the budget {evaluate.max_drop} ({evaluate.drop_type}); tried {', '.join(tried)}; "
+            f"kept the most accurate: {best['label']} (drop {best['drop']:+.4f})"
+        )
+    return kept, {
+        "attempts": records,
+        "chosen": best["label"],
+        "precision": best["precision"],
+        "met": met,
+        "reason": reason,
+        "float_top1": evaluate.float_top1,
+        "limit": evaluate.max_drop,
+        "drop_type": evaluate.drop_type,
+        "split": evaluate.split,
+    }

@@ -28,7 +28,7 @@ class BundleSource:
     y: np.ndarray
     split: str
     channels: int
-    info: object  # ExportConfig (model_version, author, license, description, input_mean, input_std)
+    info: object  # stage_configs.BundleStage (model_version, author, license, description, input_mean, input_std)
 
 
 def _pick(src: BundleSource, fmt: str) -> dict | None:
@@ -62,28 +62,48 @@ def _bundle(src: BundleSource, target: str, out: Path, tflite: dict | None, onnx
     models: list[tuple[Path, dict, dict]] = []  # (file, source artifact, operators)
     if tflite is not None:
         path = out / "model.tflite"
-        path.write_bytes(tflite_metadata.embed(
-            (src.export_dir / tflite["file"]).read_bytes(), labels, name=src.name,
-            description=cfg.description or f"{src.name}: image classifier over {len(src.class_names)} classes",
-            version=cfg.model_version, author=cfg.author, license=cfg.license, mean=cfg.input_mean,
-            std=cfg.input_std, grayscale=src.channels == 1))  # fmt: skip
+        path.write_bytes(
+            tflite_metadata.embed(
+                (src.export_dir / tflite["file"]).read_bytes(),
+                labels,
+                name=src.name,
+                description=cfg.description or f"{src.name}: image classifier over {len(src.class_names)} classes",
+                version=cfg.model_version,
+                author=cfg.author,
+                license=cfg.license,
+                mean=cfg.input_mean,
+                std=cfg.input_std,
+                grayscale=src.channels == 1,
+            )
+        )
         models.append((path, tflite, read_tflite(path).op_counts))
     if onnx is not None:
         if target == "generic":
             shutil.copy(src.export_dir / onnx["file"], out / "model.onnx")
             models.append((out / "model.onnx", onnx, read_onnx(out / "model.onnx")["op_counts"]))
-        ort_file, config = ort_format.to_ort(src.export_dir / onnx["file"], out, "model",
-                                             target_platform=None if target == "generic" else "arm")  # fmt: skip
+        ort_file, config = ort_format.to_ort(
+            src.export_dir / onnx["file"], out, "model", target_platform=None if target == "generic" else "arm"
+        )
         models.append((ort_file, onnx, ort_format.required_operators(config)))
     entries, checks = [], []
     for path, art, ops in models:
         checks.append(_check(src, path, art))
         entry = card.model_entry(path, channels=src.channels, mean=cfg.input_mean, std=cfg.input_std, operators=ops)
-        entry.update({"source_artifact": art["name"], "precision": art["precision"],
-                      "accuracy": {"top1": (art.get("accuracy") or {}).get("top1"), "split": src.split,
-                                   "samples": len(src.y), "drop": (art.get("accuracy") or {}).get("drop")},
-                      "latency_ms": {k: art["latency"][k] for k in ("p50_ms", "p90_ms") if k in art["latency"]}
-                      if art.get("latency") else None})  # fmt: skip
+        entry.update(
+            {
+                "source_artifact": art["name"],
+                "precision": art["precision"],
+                "accuracy": {
+                    "top1": (art.get("accuracy") or {}).get("top1"),
+                    "split": src.split,
+                    "samples": len(src.y),
+                    "drop": (art.get("accuracy") or {}).get("drop"),
+                },
+                "latency_ms": {k: art["latency"][k] for k in ("p50_ms", "p90_ms") if k in art["latency"]}
+                if art.get("latency")
+                else None,
+            }
+        )
         entries.append(entry)
     model_card = {
         "name": src.name,
@@ -119,8 +139,10 @@ def _check(src: BundleSource, path: Path, art: dict) -> dict:
     verified = (art.get("accuracy") or {}).get("top1")
     check = {"file": path.name, "top1": top1, "verified_top1": verified}
     if verified is None or abs(top1 - verified) > 1e-9:
-        raise ToolchainError(f"bundled {path.name} gives top-1 {top1:.4f}, but {art['name']} was verified at "
-                             f"{verified}: the bundle does not hold the verified model")  # fmt: skip
+        raise ToolchainError(
+            f"bundled {path.name} gives top-1 {top1:.4f}, but {art['name']} was verified at "
+            f"{verified}: the bundle does not hold the verified model"
+        )
     if path.suffix == ".tflite":
         from edgeopt.bundle.tflite_metadata import read
 
@@ -137,17 +159,25 @@ def _readme(card: dict) -> str:
         i, o = m["inputs"][0], m["outputs"][0]
         q = i.get("quantization")
         lines += [
-            f"## {m['file']} ({m['runtime']}, {m['precision']})", "",
+            f"## {m['file']} ({m['runtime']}, {m['precision']})",
+            "",
             f"- Input `{i['name']}`: {i['dtype']} {i['shape']}, {i['layout']}, {i['channel_order']}; "
             f"value = (pixel - {i['normalization']['mean']}) / {i['normalization']['std']}"
-            + (f", then quantized with scale {q['scale']:.6g} and zero point {q['zero_point']}" if q else "") + ".",
+            + (f", then quantized with scale {q['scale']:.6g} and zero point {q['zero_point']}" if q else "")
+            + ".",
             f"- Output `{o['name']}`: {o['dtype']} {o['shape']}, {o['meaning']}"
-            + (f"; dequantize with (value - {o['quantization']['zero_point']}) * {o['quantization']['scale']:.6g}"
-               if o.get("quantization") else "") + ".",
+            + (
+                f"; dequantize with (value - {o['quantization']['zero_point']}) * {o['quantization']['scale']:.6g}"
+                if o.get("quantization")
+                else ""
+            )
+            + ".",
             f"- Verified top-1 {m['accuracy']['top1']:.4f} on {m['accuracy']['samples']} {m['accuracy']['split']} "
-            f"samples" + (f"; p50 {m['latency_ms']['p50_ms']:.3f} ms batch 1 on the build machine" if m["latency_ms"]
-                          else "") + ".",
-            f"- Minimum runtime: {m['min_runtime_version'] or 'not recorded'}; sha256 `{m['sha256']}`.", "",
-        ]  # fmt: skip
+            f"samples"
+            + (f"; p50 {m['latency_ms']['p50_ms']:.3f} ms batch 1 on the build machine" if m["latency_ms"] else "")
+            + ".",
+            f"- Minimum runtime: {m['min_runtime_version'] or 'not recorded'}; sha256 `{m['sha256']}`.",
+            "",
+        ]
     lines += ["Labels: labels.txt, one per line, in output order. Full contract: model_card.json.", ""]
     return "\n".join(lines)

@@ -17,9 +17,12 @@ def _tflite_io(path: Path) -> tuple[list[dict], list[dict], str | None, dict]:
 
     def describe(d: dict) -> dict:
         scale, zp = d["quantization"]
-        return {"name": d["name"], "shape": [int(s) for s in d["shape_signature"]],
-                "dtype": np.dtype(d["dtype"]).name,
-                "quantization": {"scale": float(scale), "zero_point": int(zp)} if scale else None}  # fmt: skip
+        return {
+            "name": d["name"],
+            "shape": [int(s) for s in d["shape_signature"]],
+            "dtype": np.dtype(d["dtype"]).name,
+            "quantization": {"scale": float(scale), "zero_point": int(zp)} if scale else None,
+        }
 
     model = schema.Model.GetRootAs(path.read_bytes(), 0)
     min_runtime = None
@@ -27,8 +30,12 @@ def _tflite_io(path: Path) -> tuple[list[dict], list[dict], str | None, dict]:
         if model.Metadata(i).Name() == b"min_runtime_version":
             raw = model.Buffers(model.Metadata(i).Buffer()).DataAsNumpy().tobytes()
             min_runtime = raw.split(b"\0")[0].decode() or None
-    return ([describe(d) for d in interp.get_input_details()], [describe(d) for d in interp.get_output_details()],
-            min_runtime, interp.get_signature_list())  # fmt: skip
+    return (
+        [describe(d) for d in interp.get_input_details()],
+        [describe(d) for d in interp.get_output_details()],
+        min_runtime,
+        interp.get_signature_list(),
+    )
 
 
 def _onnx_io(path: Path) -> tuple[list[dict], list[dict]]:
@@ -38,8 +45,12 @@ def _onnx_io(path: Path) -> tuple[list[dict], list[dict]]:
 
     def describe(v) -> dict:
         dtype = v.type.removeprefix("tensor(").removesuffix(")")
-        return {"name": v.name, "shape": [s if isinstance(s, int) else -1 for s in v.shape],
-                "dtype": "float32" if dtype == "float" else dtype, "quantization": None}  # fmt: skip
+        return {
+            "name": v.name,
+            "shape": [s if isinstance(s, int) else -1 for s in v.shape],
+            "dtype": "float32" if dtype == "float" else dtype,
+            "quantization": None,
+        }
 
     return [describe(v) for v in session.get_inputs()], [describe(v) for v in session.get_outputs()]
 
@@ -53,9 +64,11 @@ def model_entry(path: Path, *, channels: int, mean: list[float], std: list[float
         runtime = {"runtime": "TensorFlow Lite / LiteRT", "min_runtime_version": min_runtime, "signatures": signatures}
     else:
         inputs, outputs = _onnx_io(path)
-        runtime = {"runtime": "ONNX Runtime" + (" Mobile" if path.suffix == ".ort" else ""),
-                   "min_runtime_version": onnxruntime.__version__,
-                   "note": f"converted and verified with onnxruntime {onnxruntime.__version__}"}  # fmt: skip
+        runtime = {
+            "runtime": "ONNX Runtime" + (" Mobile" if path.suffix == ".ort" else ""),
+            "min_runtime_version": onnxruntime.__version__,
+            "note": f"converted and verified with onnxruntime {onnxruntime.__version__}",
+        }
     for i in inputs:
         i.update(
             {
@@ -70,5 +83,12 @@ def model_entry(path: Path, *, channels: int, mean: list[float], std: list[float
         o["meaning"] = "probability per class, in labels.txt order"
         if o["quantization"]:
             o["dequantize"] = "(value - zero_point) * scale"
-    return {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path), "inputs": inputs,
-            "outputs": outputs, "operators": operators, **runtime}  # fmt: skip
+    return {
+        "file": path.name,
+        "bytes": path.stat().st_size,
+        "sha256": sha256_file(path),
+        "inputs": inputs,
+        "outputs": outputs,
+        "operators": operators,
+        **runtime,
+    }

@@ -27,8 +27,9 @@ def to_ort(onnx_path: Path, out_dir: Path, name: str, target_platform: str | Non
         shutil.copy(onnx_path, src / f"{name}.onnx")
         try:
             with captured_native_stderr("ORT format converter"), contextlib.redirect_stdout(io.StringIO()):
-                convert_onnx_models_to_ort(src, output_dir=dst, optimization_styles=[OptimizationStyle.Fixed],
-                                           target_platform=target_platform)  # fmt: skip
+                convert_onnx_models_to_ort(
+                    src, output_dir=dst, optimization_styles=[OptimizationStyle.Fixed], target_platform=target_platform
+                )
         except Exception as exc:
             raise ToolchainError(f"ORT format conversion failed: {type(exc).__name__}: {exc}") from exc
         ort_file, config = dst / f"{name}.ort", dst / "required_operators.config"

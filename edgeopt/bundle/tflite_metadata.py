@@ -36,8 +36,10 @@ def _schema(writer: bool = False):
     except ImportError as exc:
         from edgeopt.doctor.stack import install_tflite_support
 
-        raise ToolchainError(f"TFLite metadata needs TensorFlow Lite Support's generated metadata schema ({exc}); "
-                             f"install it with: {install_tflite_support()}") from exc  # fmt: skip
+        raise ToolchainError(
+            f"TFLite metadata needs TensorFlow Lite Support's generated metadata schema ({exc}); "
+            f"install it with: {install_tflite_support()}"
+        ) from exc
     return md_fb, metadata_info, writer_utils
 
 
@@ -100,9 +102,19 @@ def min_parser_version(metadata) -> str:
     return ".".join(str(n) for n in max(used))
 
 
-def image_classifier_metadata(model: bytes, labels: Path, *, name: str, description: str, version: str,
-                              author: str, license: str, mean: list[float], std: list[float],
-                              grayscale: bool) -> bytes:  # fmt: skip
+def image_classifier_metadata(
+    model: bytes,
+    labels: Path,
+    *,
+    name: str,
+    description: str,
+    version: str,
+    author: str,
+    license: str,
+    mean: list[float],
+    std: list[float],
+    grayscale: bool,
+) -> bytes:
     """The metadata flatbuffer (identifier M001, min_parser_version set) of an image classifier, made as
     tflite-support's image_classifier.MetadataWriter makes it."""
     import flatbuffers
@@ -152,8 +164,10 @@ def populate(model: bytes, metadata: bytes, files: dict[str, bytes]) -> bytes:
 
     m = schema_fb.ModelT.InitFromObj(schema_fb.Model.GetRootAs(model, 0))
     if any((b.offset or 0) > 1 for b in m.buffers or []):
-        raise ToolchainError("this TFLite file stores its weights outside the flatbuffer (a model over 2 GB); "
-                             "metadata cannot be added to it")  # fmt: skip
+        raise ToolchainError(
+            "this TFLite file stores its weights outside the flatbuffer (a model over 2 GB); "
+            "metadata cannot be added to it"
+        )
     data = schema_fb.BufferT()
     data.data = np.frombuffer(metadata, np.uint8)
     m.buffers = m.buffers or []
@@ -177,17 +191,37 @@ def populate(model: bytes, metadata: bytes, files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def embed(model: bytes, labels: Path, *, name: str, description: str, version: str, author: str, license: str,
-          mean: list[float], std: list[float], grayscale: bool) -> bytes:  # fmt: skip
+def embed(
+    model: bytes,
+    labels: Path,
+    *,
+    name: str,
+    description: str,
+    version: str,
+    author: str,
+    license: str,
+    mean: list[float],
+    std: list[float],
+    grayscale: bool,
+) -> bytes:
     """`model` with image-classifier metadata and `labels` packed as the output's associated file."""
     if model[4:8] != MODEL_IDENTIFIER:
         raise ToolchainError("not a TFLite flatbuffer (no TFL3 identifier); cannot add metadata")
     if zipfile.is_zipfile(io.BytesIO(model)):
         raise ToolchainError("this TFLite file already has packed associated files; write metadata to the plain file")
     try:
-        metadata = image_classifier_metadata(model, labels, name=name, description=description, version=version,
-                                             author=author, license=license, mean=mean, std=std,
-                                             grayscale=grayscale)  # fmt: skip
+        metadata = image_classifier_metadata(
+            model,
+            labels,
+            name=name,
+            description=description,
+            version=version,
+            author=author,
+            license=license,
+            mean=mean,
+            std=std,
+            grayscale=grayscale,
+        )
         return populate(model, metadata, {labels.name: labels.read_bytes()})
     except ToolchainError:
         raise
@@ -228,9 +262,12 @@ def read(path: Path) -> dict | None:
 
 
 # Enum-typed fields by (table, field); every other integer field is a plain number.
-_ENUMS = {("ContentT", "contentPropertiesType"): "ContentProperties", ("ProcessUnitT", "optionsType"):
-          "ProcessUnitOptions", ("ImagePropertiesT", "colorSpace"): "ColorSpaceType",
-          ("AssociatedFileT", "type"): "AssociatedFileType"}  # fmt: skip
+_ENUMS = {
+    ("ContentT", "contentPropertiesType"): "ContentProperties",
+    ("ProcessUnitT", "optionsType"): "ProcessUnitOptions",
+    ("ImagePropertiesT", "colorSpace"): "ColorSpaceType",
+    ("AssociatedFileT", "type"): "AssociatedFileType",
+}
 
 
 def to_dict(obj, md_fb) -> object:

@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from edgeopt import __version__
 from edgeopt.errors import EXIT_INTERRUPTED, EXIT_TOOLCHAIN, EdgeoptError
+from edgeopt.version import __version__
 
 _COMMANDS = {
     "optimize": (

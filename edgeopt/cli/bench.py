@@ -22,14 +22,24 @@ def _threads(value: str) -> list[int]:
 @click.command()
 @click.argument("models", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--threads", default="1", show_default=True, help="Thread counts to sweep, e.g. 1,2,4.")
-@click.option("--rounds", type=click.IntRange(1, 100), default=3, show_default=True,
-              help="Rounds; each round measures every model once, so machine drift hits all alike.")  # fmt: skip
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 100),
+    default=3,
+    show_default=True,
+    help="Rounds; each round measures every model once, so machine drift hits all alike.",
+)
 @click.option("--warmup", type=click.IntRange(0), default=10, show_default=True)
 @click.option("--min-runs", type=click.IntRange(1), default=100, show_default=True)
 @click.option("--min-seconds", type=click.FloatRange(0), default=1.0, show_default=True)
 @click.option("--xnnpack/--no-xnnpack", default=True, show_default=True, help="TFLite with or without XNNPACK.")
-@click.option("--ort-opt", type=click.Choice(["disable", "basic", "extended", "all"]), default="all",
-              show_default=True, help="onnxruntime graph optimization level.")  # fmt: skip
+@click.option(
+    "--ort-opt",
+    type=click.Choice(["disable", "basic", "extended", "all"]),
+    default="all",
+    show_default=True,
+    help="onnxruntime graph optimization level.",
+)
 @click.option("--timeout", type=click.FloatRange(1), default=600, show_default=True, help="Seconds per measurement.")
 @click.option(
     "--target",
@@ -41,15 +51,36 @@ def _threads(value: str) -> list[int]:
 @click.option("--known-hosts", type=click.Path(dir_okay=False, path_type=Path), help="known_hosts file to verify.")
 @click.option("--accept-new-host-key", is_flag=True, help="Trust an unknown SSH host key on first use.")
 @click.option("--remote-python", default="python3", show_default=True, help="Python on the board (with its runtime).")
-@click.option("--benchmark-model", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="adb targets: TFLite's benchmark_model binary for the phone (default: found on PATH).")  # fmt: skip
+@click.option(
+    "--benchmark-model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="adb targets: TFLite's benchmark_model binary for the phone (default: found on PATH).",
+)
 @click.option("--taskset", help="adb targets: CPU mask to pin the run, e.g. f0 for the big cores.")
 @click.option("--adb", "adb_path", default="adb", show_default=True, help="adb executable.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
-def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target, ssh_key,
-          known_hosts, accept_new_host_key, remote_python, benchmark_model, taskset, adb_path, output,
-          as_json):  # fmt: skip
+def bench(
+    models,
+    threads,
+    rounds,
+    warmup,
+    min_runs,
+    min_seconds,
+    xnnpack,
+    ort_opt,
+    timeout,
+    target,
+    ssh_key,
+    known_hosts,
+    accept_new_host_key,
+    remote_python,
+    benchmark_model,
+    taskset,
+    adb_path,
+    output,
+    as_json,
+):
     """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
     from edgeopt.inspect.safety import precheck
     from edgeopt.runtime.bench import run_bench
@@ -60,8 +91,9 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
     if target.startswith("adb://"):
         from edgeopt.runtime.adb_target import AdbTarget
 
-        remote = AdbTarget.parse(target, benchmark_model=benchmark_model, adb=adb_path, taskset=taskset,
-                                 timeout=timeout)  # fmt: skip
+        remote = AdbTarget.parse(
+            target, benchmark_model=benchmark_model, adb=adb_path, taskset=taskset, timeout=timeout
+        )
     elif target != "local":
         from edgeopt.runtime.ssh_target import SshTarget
 
@@ -73,8 +105,19 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
             python=remote_python,
             timeout=timeout,
         )
-    result = run_bench(list(models), _threads(threads), rounds, warmup, min_runs, min_seconds, xnnpack, ort_opt,
-                       timeout, remote, untrusted=True)  # fmt: skip
+    result = run_bench(
+        list(models),
+        _threads(threads),
+        rounds,
+        warmup,
+        min_runs,
+        min_seconds,
+        xnnpack,
+        ort_opt,
+        timeout,
+        remote,
+        untrusted=True,
+    )
     text = json.dumps(result, indent=2)
     if output:
         from edgeopt.atomic import write_text
@@ -87,10 +130,23 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
     from rich.table import Table
 
     m = result["machine"]
-    table = Table(title=f"edgeopt bench on {result['target']} ({m['cpu']}, {m['arch']}, {', '.join(m['isa'])}): "
-                  f"{rounds} interleaved round(s), batch 1")  # fmt: skip
-    for col in ("model", "threads", "p50 ms", "p90 ms", "p99 ms", "cv", "load ms", "first ms", "RSS MB",
-                "vs first", "harness"):  # fmt: skip
+    table = Table(
+        title=f"edgeopt bench on {result['target']} ({m['cpu']}, {m['arch']}, {', '.join(m['isa'])}): "
+        f"{rounds} interleaved round(s), batch 1"
+    )
+    for col in (
+        "model",
+        "threads",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "cv",
+        "load ms",
+        "first ms",
+        "RSS MB",
+        "vs first",
+        "harness",
+    ):
         table.add_column(col, justify="left" if col == "model" else "right")
 
     def f(value, digits):
@@ -98,9 +154,17 @@ def bench(models, threads, rounds, warmup, min_runs, min_seconds, xnnpack, ort_o
 
     for r in result["results"]:
         table.add_row(
-            Path(r["model"]).name, str(r["threads"]), f(r["p50_ms"], 3), f(r["p90_ms"], 3), f(r["p99_ms"], 3),
-            f(r["cv"], 2) + (" noisy" if r["noisy"] else ""), f(r["load_ms"], 1), f(r["first_inference_ms"], 2),
-            f(r["peak_rss_mb"], 0), f"{r['ratio_to_first']:.2f}x", f(r["fidelity_ratio"], 3),
-        )  # fmt: skip
+            Path(r["model"]).name,
+            str(r["threads"]),
+            f(r["p50_ms"], 3),
+            f(r["p90_ms"], 3),
+            f(r["p99_ms"], 3),
+            f(r["cv"], 2) + (" noisy" if r["noisy"] else ""),
+            f(r["load_ms"], 1),
+            f(r["first_inference_ms"], 2),
+            f(r["peak_rss_mb"], 0),
+            f"{r['ratio_to_first']:.2f}x",
+            f(r["fidelity_ratio"], 3),
+        )
     Console(file=sys.stdout, width=max(140, Console().width)).print(table)
     click.echo("'vs first': first model's p50 / this p50 (same threads). 'harness': p50 / bare invoke()/run() p50.")

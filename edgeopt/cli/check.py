@@ -16,13 +16,19 @@ from edgeopt.errors import EXIT_GATE_FAILED, InputRejected
 @click.option("--update-baseline", is_flag=True, help="Write or refresh this run's entries instead of checking.")
 @click.option("--tolerance", type=click.FloatRange(0, 1), default=0.005, show_default=True, help="top-1, absolute.")
 @click.option("--size-tolerance", type=click.FloatRange(0), default=0.01, show_default=True, help="Relative.")
-@click.option("--latency-tolerance", type=click.FloatRange(0), default=0.25, show_default=True,
-              help="Relative change of p50 / float32 p50 (same run, same format).")  # fmt: skip
+@click.option(
+    "--latency-tolerance",
+    type=click.FloatRange(0),
+    default=0.25,
+    show_default=True,
+    help="Relative change of p50 / float32 p50 (same run, same format).",
+)
 @click.option("--allow-improvement", is_flag=True, help="Only regressions fail (default: any change beyond tolerance).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
 @click.option("--md", type=click.Path(dir_okay=False, path_type=Path), help="Write a markdown summary here.")
-def check(run_dir, baseline, update_baseline, tolerance, size_tolerance, latency_tolerance, allow_improvement,
-          junit, md) -> None:  # fmt: skip
+def check(
+    run_dir, baseline, update_baseline, tolerance, size_tolerance, latency_tolerance, allow_improvement, junit, md
+) -> None:
     """Compare RUN_DIR's report.json with BASELINE. Exit 0 if every check holds, 1 on a regression or a missing
     entry (with the hint to --update-baseline)."""
     from edgeopt.atomic import write_text

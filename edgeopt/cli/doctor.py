@@ -36,8 +36,12 @@ def _print(checks) -> None:
     style = {"ok": "green", "missing": "yellow", "untested": "yellow", "failed": "red"}
     stack = [c for c in checks if c.kind == "stack"]
     pinned = [c for c in stack if c.status == "ok"]
-    console.print(f"tested stack: {len(pinned)} of {len(stack)} packages at the pinned versions ("
-                  + ", ".join(f"{c.name} {c.detail}" for c in pinned[:7]) + ", ...)", highlight=False)  # fmt: skip
+    console.print(
+        f"tested stack: {len(pinned)} of {len(stack)} packages at the pinned versions ("
+        + ", ".join(f"{c.name} {c.detail}" for c in pinned[:7])
+        + ", ...)",
+        highlight=False,
+    )
     for kind, title in (("core", "core chain"), ("stack", "tested stack"), ("optional", "optional parts")):
         rows = [c for c in checks if c.kind == kind and (kind != "stack" or c.status != "ok")]
         if not rows:
@@ -50,6 +54,9 @@ def _print(checks) -> None:
             table.add_row(c.name, f"[{style[c.status]}]{c.status}[/]", escape(c.detail) + seconds, escape(c.fix or ""))
         console.print(table)
     code = exit_code(checks)
-    verdict = {0: "[green]all ok[/]", 1: "[yellow]core chain ok; optional parts missing or untested[/]",
-               4: "[red]core chain broken[/]"}[code]  # fmt: skip
+    verdict = {
+        0: "[green]all ok[/]",
+        1: "[yellow]core chain ok; optional parts missing or untested[/]",
+        4: "[red]core chain broken[/]",
+    }[code]
     console.print(f"{verdict} (exit {code})")

@@ -26,8 +26,14 @@ def _record(run_dir: Path, manifest: dict, name: str):
 
 @click.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--bundle", "targets", multiple=True, required=True, type=click.Choice(["android", "ios", "generic"]),
-              help="Target folder to build (repeatable).")  # fmt: skip
+@click.option(
+    "--bundle",
+    "targets",
+    multiple=True,
+    required=True,
+    type=click.Choice(["android", "ios", "generic"]),
+    help="Target folder to build (repeatable).",
+)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Default: RUN_DIR/bundles.")
 def export(run_dir: Path, targets: tuple[str, ...], out: Path | None) -> None:
     """Build app bundles from RUN_DIR's exported and verified files; each bundled model is loaded back and must
@@ -35,6 +41,7 @@ def export(run_dir: Path, targets: tuple[str, ...], out: Path | None) -> None:
     from edgeopt.bundle.build import build_bundles
     from edgeopt.data.dataset import Dataset
     from edgeopt.recipe.schema import Recipe
+    from edgeopt.recipe.stage_configs import bundle_config
     from edgeopt.stages.bundle import source_from_records
 
     try:
@@ -44,10 +51,14 @@ def export(run_dir: Path, targets: tuple[str, ...], out: Path | None) -> None:
         raise InputRejected(f"{run_dir} is not a finished edgeopt run: {exc}") from exc
     data, export_rec, verify = (_record(run_dir, manifest, n) for n in ("data", "export", "verify"))
     if export_rec is None or verify is None:
-        raise InputRejected(f"{run_dir}: bundles need the export and verify stages; this run has no "
-                            f"{'export' if export_rec is None else 'verify'} stage")  # fmt: skip
+        raise InputRejected(
+            f"{run_dir}: bundles need the export and verify stages; this run has no "
+            f"{'export' if export_rec is None else 'verify'} stage"
+        )
     bench = _record(run_dir, manifest, "bench")
     dataset = Dataset.load(data.path("dataset"))
-    src = source_from_records(recipe, dataset, export_rec, verify.result, bench.result if bench else None)
+    src = source_from_records(
+        bundle_config(recipe), dataset, export_rec, verify.result, bench.result if bench else None
+    )
     for b in build_bundles(src, list(targets), out or run_dir / "bundles"):
         click.echo(f"{b['target']}: {b['dir']} ({', '.join(sorted(b['files']))})")

@@ -13,10 +13,20 @@ from edgeopt.inspect.safety import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 @click.command()
 @click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@click.option("--timeout", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True,
-              help="Seconds the loading process may take.")  # fmt: skip
-@click.option("--memory-mb", type=click.IntRange(64), default=DEFAULT_MEMORY_MB, show_default=True,
-              help="Address-space limit of the loading process.")  # fmt: skip
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="Seconds the loading process may take.",
+)
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(64),
+    default=DEFAULT_MEMORY_MB,
+    show_default=True,
+    help="Address-space limit of the loading process.",
+)
 def inspect(model: Path, as_json: bool, timeout: float, memory_mb: int) -> None:
     """Describe MODEL (.tflite, .onnx, .ort, .keras) without running it. The file is checked first, then loaded in a
     separate process with time and memory limits. Exit 3 for an unreadable, crafted or crashing file."""

@@ -69,9 +69,19 @@ def show(name, size, channels, classes, width, small_input, as_json) -> None:
     total = totals(rows)
     trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
     if as_json:
-        click.echo(json.dumps({"model": name, "input_shape": [size, size, int(channels)], "classes": classes,
-                               "width": width, "totals": {**total, "trainable_params": trainable},
-                               "layers": as_dicts(rows)}, indent=2))  # fmt: skip
+        click.echo(
+            json.dumps(
+                {
+                    "model": name,
+                    "input_shape": [size, size, int(channels)],
+                    "classes": classes,
+                    "width": width,
+                    "totals": {**total, "trainable_params": trainable},
+                    "layers": as_dicts(rows),
+                },
+                indent=2,
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table

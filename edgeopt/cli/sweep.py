@@ -17,8 +17,9 @@ from edgeopt.errors import EXIT_GATE_FAILED
 @click.option("--address", default="auto", show_default=True, help="Ray: auto, or ray://host:port.")
 @click.option("--workers", type=click.IntRange(1), help="Local: parallel trials (default: CPUs and memory allow).")
 @click.option("--retry-failed", is_flag=True, help="Run trials that failed before again.")
-def sweep(sweep_file: Path, out: Path | None, executor: str, address: str, workers: int | None,
-          retry_failed: bool) -> None:  # fmt: skip
+def sweep(
+    sweep_file: Path, out: Path | None, executor: str, address: str, workers: int | None, retry_failed: bool
+) -> None:
     """Run every point of SWEEP_FILE's grid as its own run directory; finished trials are not run again. Writes
     results.csv, results.json and report.html. Exit 0 if every trial passed, 1 if any failed (each is reported)."""
     from rich.console import Console

@@ -8,7 +8,7 @@ OutputQuantizeConfig. A layer with weights that tfmot does not support is an err
 from __future__ import annotations
 
 from edgeopt._keras import keras
-from edgeopt._tfmot import tfmot
+from edgeopt._tfmot import default_8bit_quantize_registry, tfmot
 from edgeopt.errors import ToolchainError
 from edgeopt.models.custom_layers import CUSTOM_OBJECTS
 
@@ -116,11 +116,7 @@ def fold_depthwise_batchnorm(model):
 def qat_wrap(model, scheme=None):
     """Return a QAT copy of `model` (fake-quant nodes inserted); `model` itself is not modified."""
     model = fold_depthwise_batchnorm(model)
-    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
-        default_8bit_quantize_registry as registry_module,
-    )
-
-    registry = registry_module.Default8BitQuantizeRegistry()
+    registry = default_8bit_quantize_registry.Default8BitQuantizeRegistry()
 
     def annotate(layer):
         clone = layer.__class__.from_config(layer.get_config())
@@ -149,13 +145,12 @@ def rebuild_qat_model(float_model, scheme: str, weights_path):
     return model
 
 
-def train_qat(float_model, ds, cfg, seed: int, pruned: bool, clustered: bool):
+def train_qat(float_model, ds, qat, seed: int):
     """(QAT model, scheme name, final val accuracy): wrap with the scheme that preserves what earlier stages did
-    (zeros, shared values) and fine-tune with the recipe's quantize.qat_* settings."""
+    (zeros, shared values) and fine-tune with `qat` (stage_configs.QatSettings, from the recipe's quantize.qat_*)."""
     from edgeopt.compress.finetune import fine_tune
 
-    scheme = "pcqat" if pruned and clustered else "cqat" if clustered else "pqat" if pruned else "qat"
-    model = qat_wrap(float_model, scheme_for(preserve_sparsity=pruned, preserve_clusters=clustered))
-    val = fine_tune(model, ds, cfg.qat_epochs, cfg.qat_learning_rate, cfg.qat_batch_size, seed,
-                    what=f"quantize ({scheme.upper()})")  # fmt: skip
+    scheme = qat.scheme
+    model = qat_wrap(float_model, scheme_for(preserve_sparsity=qat.pruned, preserve_clusters=qat.clustered))
+    val = fine_tune(model, ds, qat.epochs, qat.learning_rate, qat.batch_size, seed, what=f"quantize ({scheme.upper()})")
     return model, scheme, val

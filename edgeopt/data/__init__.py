@@ -43,8 +43,10 @@ def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
         )
     for split, y in (("train", y_pool), ("test", y_test)):
         if int(y.max()) >= len(names):
-            raise InputRejected(f"{split} label {int(y.max())} at sample {int(np.argmax(y))} is out of range: there "
-                                f"are {len(names)} class names (labels 0..{len(names) - 1})")  # fmt: skip
+            raise InputRejected(
+                f"{split} label {int(y.max())} at sample {int(np.argmax(y))} is out of range: there "
+                f"are {len(names)} class names (labels 0..{len(names) - 1})"
+            )
     _check_stratifiable(y_pool, cfg.val_fraction, "validation")
     x_train, x_val, y_train, y_val = train_test_split(
         x_pool, y_pool, test_size=cfg.val_fraction, stratify=y_pool, random_state=seed

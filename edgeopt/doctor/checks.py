@@ -52,9 +52,15 @@ def stack_checks() -> list[Check]:
         if have == pin:
             checks.append(Check(name, "stack", "ok", have))
         elif have is None:
-            checks.append(Check(name, "stack" if kind == "optional" else "core", "missing",
-                                f"not installed (tested: {pin}" + (f", extra [{extra}])" if extra else ")"),
-                                install))  # fmt: skip
+            checks.append(
+                Check(
+                    name,
+                    "stack" if kind == "optional" else "core",
+                    "missing",
+                    f"not installed (tested: {pin}" + (f", extra [{extra}])" if extra else ")"),
+                    install,
+                )
+            )
         else:
             checks.append(Check(name, "stack", "untested", f"{have} installed, tested with {pin}", install))
     return checks
@@ -149,9 +155,20 @@ class _Routes:
         if not source.is_file():
             raise RuntimeError("not checked: the TFLite route failed")
         out = self.work / "bundled.tflite"
-        out.write_bytes(tflite_metadata.embed(source.read_bytes(), labels, name="doctor", description="check",
-                                              version="1", author="", license="", mean=[0.0], std=[255.0],
-                                              grayscale=False))  # fmt: skip
+        out.write_bytes(
+            tflite_metadata.embed(
+                source.read_bytes(),
+                labels,
+                name="doctor",
+                description="check",
+                version="1",
+                author="",
+                license="",
+                mean=[0.0],
+                std=[255.0],
+                grayscale=False,
+            )
+        )
         if tflite_metadata.read(out)["labels"] != ["a", "b", "c"]:
             raise RuntimeError("the metadata did not read back")
         ort_format.to_ort(self.work / "model_int8.onnx", self.work / "ort", "model")
@@ -226,8 +243,10 @@ def run_checks() -> list[Check]:
     checks = stack_checks()
     if any(c.kind == "core" and c.status == "missing" for c in checks):
         return checks  # a core library is not installed: no route can be tried
-    with tempfile.TemporaryDirectory(prefix="edgeopt-doctor-") as work, \
-            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory(prefix="edgeopt-doctor-") as work,
+        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool,
+    ):
         keras3 = pool.submit(_keras3_checks)
         routes = _Routes(Path(work))
         for label, method in CORE_ROUTES:
@@ -238,8 +257,9 @@ def run_checks() -> list[Check]:
         try:
             checks += keras3.result(timeout=300)
         except Exception as exc:  # the child itself died (a crash in a native library)
-            checks += [Check(label, "core", "failed", f"{type(exc).__name__}: {exc}", ROUTE_FIX)
-                       for label, _ in KERAS3_ROUTES]  # fmt: skip
+            checks += [
+                Check(label, "core", "failed", f"{type(exc).__name__}: {exc}", ROUTE_FIX) for label, _ in KERAS3_ROUTES
+            ]
         checks.append(bundle)
     checks.append(_python_part("MLflow (report.mlflow)", "mlflow", "mlflow"))
     checks.append(_python_part("Ray (sweep --executor ray)", "ray", "ray"))

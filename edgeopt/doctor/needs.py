@@ -134,8 +134,11 @@ def install(group: str) -> int:
         _say("installing " + ", ".join(f"{n.apt} ({n.used_by})" for n in packages))
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *(n.apt for n in packages)],
-                       check=True, env=env)  # fmt: skip
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *(n.apt for n in packages)],
+            check=True,
+            env=env,
+        )
         todo = missing(group)
     if not todo:
         return 0

@@ -109,8 +109,9 @@ def update(existing: list[dict], report: dict) -> list[dict]:
     return [e for e in existing if _key(e) not in fresh] + list(fresh.values())
 
 
-def _check(entry: dict, base: dict, metric: str, delta: float, limit: float, lower_is_worse: bool, tol: Tolerances,
-           msg: str) -> Check:  # fmt: skip
+def _check(
+    entry: dict, base: dict, metric: str, delta: float, limit: float, lower_is_worse: bool, tol: Tolerances, msg: str
+) -> Check:
     """Two-sided by default: a change beyond the limit either way fails, unless improvements are allowed."""
     if abs(delta) <= limit:
         status = "pass"
@@ -130,9 +131,16 @@ def compare(existing: list[dict], report: dict, tol: Tolerances) -> list[Outcome
         if base is None:
             others = sorted({e["isa"] for e in existing if _key(e)[:3] == _key(entry)[:3]})
             hint = f" (the baseline has this artifact for ISA {', '.join(others)})" if others else ""
-            outcome.checks.append(Check(entry["artifact"], "baseline", None, None, "missing",
-                                        f"no baseline entry for {_key(entry)}{hint}; run with --update-baseline "
-                                        "to record it"))  # fmt: skip
+            outcome.checks.append(
+                Check(
+                    entry["artifact"],
+                    "baseline",
+                    None,
+                    None,
+                    "missing",
+                    f"no baseline entry for {_key(entry)}{hint}; run with --update-baseline to record it",
+                )
+            )
             outcomes.append(outcome)
             continue
         if "top1" in entry and "top1" in base:

@@ -24,8 +24,12 @@ def markdown(outcomes, baseline: str) -> str:
     checks = [(o, c) for o in outcomes for c in o.checks]
     bad = [(o, c) for o, c in checks if c.status != "pass"]
     head = "✅ all checks pass" if not bad else f"❌ {len(bad)} of {len(checks)} checks failed"
-    lines = [f"### edgeopt check against `{baseline}`: {head}", "", "| artifact | metric | status | detail |",
-             "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"### edgeopt check against `{baseline}`: {head}",
+        "",
+        "| artifact | metric | status | detail |",
+        "|---|---|---|---|",
+    ]
     for o, c in checks:
         lines.append(f"| {o.key['artifact']} | {c.metric} | {c.status} | {c.message} |")
     return "\n".join(lines) + "\n"

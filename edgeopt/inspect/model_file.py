@@ -130,8 +130,10 @@ def render_text(info: dict) -> str:
     md = info.get("metadata")
     if md and "metadata" in md:
         m = md["metadata"]
-        lines.append(f"  metadata: {m.get('name')} {m.get('version', '')}, associated files "
-                     f"{', '.join(md['associated_files']) or 'none'}")  # fmt: skip
+        lines.append(
+            f"  metadata: {m.get('name')} {m.get('version', '')}, associated files "
+            f"{', '.join(md['associated_files']) or 'none'}"
+        )
     elif md:
         lines.append(f"  metadata: {md}")
     else:

@@ -14,10 +14,30 @@ from pathlib import Path
 QDQ = {"QuantizeLinear", "DequantizeLinear"}
 # Operators that compute (as opposed to moving or reshaping data); float instances of these are float islands.
 COMPUTE = {
-    "Conv", "ConvTranspose", "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "AveragePool", "MaxPool",
-    "GlobalAveragePool", "GlobalMaxPool", "Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Softmax",
-    "Concat", "ReduceMean", "LeakyRelu", "Tanh", "Resize",
-}  # fmt: skip
+    "Conv",
+    "ConvTranspose",
+    "MatMul",
+    "Gemm",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "AveragePool",
+    "MaxPool",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "Relu",
+    "Clip",
+    "Sigmoid",
+    "HardSigmoid",
+    "HardSwish",
+    "Softmax",
+    "Concat",
+    "ReduceMean",
+    "LeakyRelu",
+    "Tanh",
+    "Resize",
+}
 
 
 def read_onnx(path: Path, executed: bool = False) -> dict:

@@ -58,8 +58,10 @@ def _onnx(path: Path) -> None:
         location = next((e.value for e in tensor.external_data if e.key == "location"), "")
         target = folder / location
         if not location or Path(location).is_absolute():
-            raise InputRejected(f"{path}: tensor '{tensor.name}' stores its data at an absolute or empty path "
-                                f"'{location}'; external data must sit next to the model")  # fmt: skip
+            raise InputRejected(
+                f"{path}: tensor '{tensor.name}' stores its data at an absolute or empty path "
+                f"'{location}'; external data must sit next to the model"
+            )
         if target.is_symlink():
             raise InputRejected(f"{path}: tensor '{tensor.name}' external data '{location}' is a symlink")
         if not target.resolve().is_relative_to(folder):
@@ -84,8 +86,9 @@ def _all_tensors(graph):
                 yield from _all_tensors(sub)
 
 
-def run_limited(cmd: list[str], what: str, timeout: float = DEFAULT_TIMEOUT_S,
-                memory_mb: int = DEFAULT_MEMORY_MB) -> subprocess.CompletedProcess:  # fmt: skip
+def run_limited(
+    cmd: list[str], what: str, timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB
+) -> subprocess.CompletedProcess:
     """Run `cmd` with an address-space limit and a timeout; a crash, a hang or running out of memory is
     InputRejected naming `what`."""
     limited = [sys.executable, "-m", "edgeopt.inspect.limited", str(memory_mb), *cmd]

@@ -1,6 +1,8 @@
 """One registry of model builders, keyed by function name (the timm `@register_model` convention).
 
-Builder modules import Keras inside the builder, so listing and validating names stays TensorFlow-free.
+The registry is a leaf: the family modules import it and register themselves, and edgeopt.models imports
+the families (timm's layout). Builder modules import Keras inside the builder, so listing and validating names
+stays TensorFlow-free.
 """
 
 from __future__ import annotations
@@ -21,12 +23,10 @@ def register_model(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def list_models(pattern: str = "*") -> list[str]:
-    _load_builtin()
     return sorted(n for n in _BUILDERS if fnmatch.fnmatch(n, pattern))
 
 
 def get_builder(name: str) -> Callable[..., Any]:
-    _load_builtin()
     try:
         return _BUILDERS[name]
     except KeyError:
@@ -36,8 +36,3 @@ def get_builder(name: str) -> Callable[..., Any]:
 def create_model(name: str, **kwargs: Any):
     """Build a registered tf_keras model: `create_model("mobilenet_v2", width=0.5, num_classes=10)`."""
     return get_builder(name)(**kwargs)
-
-
-def _load_builtin() -> None:
-    # Importing the family modules registers their builders; they are TF-free at import time.
-    from edgeopt.models import mobilenet_v1, mobilenet_v2, mobilenet_v3, resnet, tiny  # noqa: F401

@@ -43,8 +43,19 @@ def _plain(value: Any) -> Any:
     return out
 
 
-_LAYER_BASE_KWARGS = {"name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_size", "weights",
-                      "activity_regularizer", "autocast", "input_dim", "dynamic"}  # fmt: skip
+_LAYER_BASE_KWARGS = {
+    "name",
+    "trainable",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "weights",
+    "activity_regularizer",
+    "autocast",
+    "input_dim",
+    "dynamic",
+}
 
 
 def _accepted(cls) -> set[str] | None:

@@ -44,8 +44,19 @@ _LARGE = [
 ]
 
 
-def _mobilenet_v3(name, table, last_point, input_shape, num_classes, width, dropout, small_input, bn_momentum,
-                  include_top, minimalistic):  # fmt: skip
+def _mobilenet_v3(
+    name,
+    table,
+    last_point,
+    input_shape,
+    num_classes,
+    width,
+    dropout,
+    small_input,
+    bn_momentum,
+    include_top,
+    minimalistic,
+):
     from edgeopt._keras import keras
     from edgeopt.models.custom_layers import HardSigmoid
 
@@ -107,21 +118,57 @@ def _mobilenet_v3(name, table, last_point, input_shape, num_classes, width, drop
 
 
 @register_model
-def mobilenet_v3_small(input_shape=(224, 224, 3), num_classes: int = 1000, width: float = 1.0, dropout: float = 0.2,
-                       small_input: bool | None = None, bn_momentum: float = 0.9, include_top: bool = True,
-                       minimalistic: bool = False):  # fmt: skip
+def mobilenet_v3_small(
+    input_shape=(224, 224, 3),
+    num_classes: int = 1000,
+    width: float = 1.0,
+    dropout: float = 0.2,
+    small_input: bool | None = None,
+    bn_momentum: float = 0.9,
+    include_top: bool = True,
+    minimalistic: bool = False,
+):
     """MobileNetV3-Small (hard-swish, squeeze-excite); `minimalistic=True` for the int8-friendly variant."""
-    return _mobilenet_v3("mobilenet_v3_small", _SMALL, 1024, input_shape, num_classes, width, dropout, small_input,
-                         bn_momentum, include_top, minimalistic)  # fmt: skip
+    return _mobilenet_v3(
+        "mobilenet_v3_small",
+        _SMALL,
+        1024,
+        input_shape,
+        num_classes,
+        width,
+        dropout,
+        small_input,
+        bn_momentum,
+        include_top,
+        minimalistic,
+    )
 
 
 @register_model
-def mobilenet_v3_large(input_shape=(224, 224, 3), num_classes: int = 1000, width: float = 1.0, dropout: float = 0.2,
-                       small_input: bool | None = None, bn_momentum: float = 0.9, include_top: bool = True,
-                       minimalistic: bool = False):  # fmt: skip
+def mobilenet_v3_large(
+    input_shape=(224, 224, 3),
+    num_classes: int = 1000,
+    width: float = 1.0,
+    dropout: float = 0.2,
+    small_input: bool | None = None,
+    bn_momentum: float = 0.9,
+    include_top: bool = True,
+    minimalistic: bool = False,
+):
     """MobileNetV3-Large (hard-swish, squeeze-excite); `minimalistic=True` for the int8-friendly variant."""
-    return _mobilenet_v3("mobilenet_v3_large", _LARGE, 1280, input_shape, num_classes, width, dropout, small_input,
-                         bn_momentum, include_top, minimalistic)  # fmt: skip
+    return _mobilenet_v3(
+        "mobilenet_v3_large",
+        _LARGE,
+        1280,
+        input_shape,
+        num_classes,
+        width,
+        dropout,
+        small_input,
+        bn_momentum,
+        include_top,
+        minimalistic,
+    )
 
 
 @register_model

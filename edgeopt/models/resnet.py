@@ -72,8 +72,9 @@ def _stem(layers, inputs, filters, small, m, preact=False):
     return x
 
 
-def _imagenet_resnet(name, blocks, kind, input_shape, num_classes, width, dropout, small_input, bn_momentum,
-                     include_top):  # fmt: skip
+def _imagenet_resnet(
+    name, blocks, kind, input_shape, num_classes, width, dropout, small_input, bn_momentum, include_top
+):
     from edgeopt._keras import keras
 
     layers = keras.layers
@@ -123,10 +124,18 @@ _COMMON_DOC = "Arguments: input_shape, num_classes, width, dropout, small_input,
 
 
 def _imagenet(name, blocks, kind, doc):
-    def builder(input_shape=(224, 224, 3), num_classes: int = 1000, width: float = 1.0, dropout: float = 0.0,
-                small_input: bool | None = None, bn_momentum: float = 0.9, include_top: bool = True):  # fmt: skip
-        return _imagenet_resnet(name, blocks, kind, input_shape, num_classes, width, dropout, small_input,
-                                bn_momentum, include_top)  # fmt: skip
+    def builder(
+        input_shape=(224, 224, 3),
+        num_classes: int = 1000,
+        width: float = 1.0,
+        dropout: float = 0.0,
+        small_input: bool | None = None,
+        bn_momentum: float = 0.9,
+        include_top: bool = True,
+    ):
+        return _imagenet_resnet(
+            name, blocks, kind, input_shape, num_classes, width, dropout, small_input, bn_momentum, include_top
+        )
 
     builder.__name__ = builder.__qualname__ = name
     builder.__doc__ = f"{doc}\n\n{_COMMON_DOC}"
@@ -135,8 +144,15 @@ def _imagenet(name, blocks, kind, doc):
 
 
 def _cifar(name, n):
-    def builder(input_shape=(32, 32, 3), num_classes: int = 10, width: float = 1.0, dropout: float = 0.0,
-                small_input: bool | None = None, bn_momentum: float = 0.9, include_top: bool = True):  # fmt: skip
+    def builder(
+        input_shape=(32, 32, 3),
+        num_classes: int = 10,
+        width: float = 1.0,
+        dropout: float = 0.0,
+        small_input: bool | None = None,
+        bn_momentum: float = 0.9,
+        include_top: bool = True,
+    ):
         return _cifar_resnet(name, n, input_shape, num_classes, width, dropout, bn_momentum, include_top)
 
     builder.__name__ = builder.__qualname__ = name

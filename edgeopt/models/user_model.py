@@ -25,8 +25,14 @@ log = logging.getLogger(__name__)
 CODE_LAYERS = {"Lambda"}  # layers whose config carries Python code
 # Layers that call a TensorFlow API function named in the file (tf_keras resolves any public tf.* symbol, such as
 # tf.io.write_file): not Python code, but not a fixed computation either, so they need --trust-model too.
-SYMBOL_LAYERS = {"TFOpLambda", "SlicingOpLambda", "ClassMethod", "InstanceMethod", "InstanceProperty",
-                 "TFClassMethodDispatcher"}  # fmt: skip
+SYMBOL_LAYERS = {
+    "TFOpLambda",
+    "SlicingOpLambda",
+    "ClassMethod",
+    "InstanceMethod",
+    "InstanceProperty",
+    "TFClassMethodDispatcher",
+}
 ALLOWED_REGISTERED = {"edgeopt>HardSwish", "edgeopt>HardSigmoid"}
 BUILTIN_MODULE_PREFIXES = ("keras", "tf_keras")
 

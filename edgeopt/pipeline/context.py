@@ -1,4 +1,5 @@
-"""What a stage sees: the recipe, its own output folder, and the committed records of the stages it needs."""
+"""What a stage sees: its config (the slice of the recipe its key is made from), its own output folder, and the
+committed records of the stages it needs."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class StageRecord:
 
 @dataclass
 class StageContext:
-    recipe: Any
+    config: Any  # edgeopt.recipe.stage_configs: exactly what the stage's cache key hashes (the report: the recipe)
     recipe_dir: Path
     run_dir: Path
     stage_dir: Path

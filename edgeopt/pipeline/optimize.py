@@ -10,8 +10,9 @@ def default_run_dir(recipe) -> Path:
     return Path("runs") / recipe.name
 
 
-def optimize(recipe_path, run_dir=None, force: bool = False, trust_model: bool = False,
-             share_run_dir: bool = False) -> dict:  # fmt: skip
+def optimize(
+    recipe_path, run_dir=None, force: bool = False, trust_model: bool = False, share_run_dir: bool = False
+) -> dict:
     from edgeopt.pipeline.runner import run_pipeline
     from edgeopt.recipe import load_recipe
 
@@ -42,8 +43,11 @@ def _check_run_dir(run_dir: Path, name: str) -> None:
         except (OSError, ValueError):
             other = None
         if other != name:
-            raise UsageError(f"{run_dir} holds the results of recipe '{other}', not '{name}'; choose another "
-                             "--run-dir, or pass --force to write this recipe's results there")  # fmt: skip
+            raise UsageError(
+                f"{run_dir} holds the results of recipe '{other}', not '{name}'; choose another "
+                "--run-dir, or pass --force to write this recipe's results there"
+            )
     elif any(run_dir.iterdir()):
-        raise UsageError(f"{run_dir} is not empty and is not an edgeopt run directory; choose another --run-dir, or "
-                         "pass --force")  # fmt: skip
+        raise UsageError(
+            f"{run_dir} is not empty and is not an edgeopt run directory; choose another --run-dir, or pass --force"
+        )

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from edgeopt import __version__, progress
+from edgeopt import progress
 from edgeopt.atomic import write_json
 from edgeopt.errors import EXIT_TOOLCHAIN, EdgeoptError
 from edgeopt.hashing import sha256_file, sha256_json
 from edgeopt.pipeline.context import StageContext, StageOutput, StageRecord
 from edgeopt.pipeline.plan import StageSpec, plan, resolve_needs
+from edgeopt.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,19 @@ def run_pipeline(
     with progress.task(f"{recipe.name}: stages", total=len(stages)) as bar:
         for index, spec in enumerate(stages, start=1):
             try:
-                done[spec.name] = _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force,
-                                         trust_model, failed)  # fmt: skip
+                done[spec.name] = _stage(
+                    index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed
+                )
             except Exception as exc:
                 if not spec.optional:
                     raise
                 failed.append(_failure(spec.name, exc))
-                log.error("%-8s failed; the stages after it still run, the run will exit %d: %s", spec.name,
-                          failed[-1]["exit_code"], failed[-1]["error"])  # fmt: skip
+                log.error(
+                    "%-8s failed; the stages after it still run, the run will exit %d: %s",
+                    spec.name,
+                    failed[-1]["exit_code"],
+                    failed[-1]["error"],
+                )
             bar.advance()
     write_json(
         run_dir / "manifest.json",
@@ -73,10 +79,11 @@ def _failure(part: str, exc: Exception) -> dict:
 
 def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed) -> StageRecord:
     upstream = resolve_needs(spec, done)
+    config = spec.config(recipe, recipe_dir)
     key = sha256_json(
         {
             "stage": spec.name,
-            "config": spec.config(recipe, recipe_dir),
+            "config": _dump(config),
             # Upstream keys and output checksums: a stage that re-ran (its folder was lost) and wrote other
             # bytes invalidates everything after it, even with the same key.
             "upstream": {k: [v.key, {n: o["sha256"] for n, o in v.outputs.items()}] for k, v in upstream.items()},
@@ -88,10 +95,15 @@ def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trus
     stage_dir = run_dir / f"{index:02d}-{spec.name}-{key[:8]}"
     record = None if (force or not spec.cached) else _reuse(stage_dir, spec.name, key)
     if record is None:
-        record = _run_stage(spec, key, stage_dir, recipe, recipe_dir, run_dir, upstream, versions, trust_model, failed)
+        record = _run_stage(spec, key, stage_dir, config, recipe_dir, run_dir, upstream, versions, trust_model, failed)
     else:
         log.info("%-8s reused %s", spec.name, stage_dir.name)
     return record
+
+
+def _dump(config) -> dict:
+    """The JSON form of what a stage is handed: the cache key is made from exactly this."""
+    return config.model_dump(mode="json")
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,7 +136,7 @@ def _run_stage(
     spec: StageSpec,
     key: str,
     stage_dir: Path,
-    recipe,
+    config,
     recipe_dir: Path,
     run_dir: Path,
     upstream: dict[str, StageRecord],
@@ -136,7 +148,7 @@ def _run_stage(
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)
     module = importlib.import_module(f"edgeopt.stages.{spec.module}")
-    ctx = StageContext(recipe, recipe_dir, run_dir, stage_dir, upstream, trust_model=trust_model, failed_parts=failed)
+    ctx = StageContext(config, recipe_dir, run_dir, stage_dir, upstream, trust_model=trust_model, failed_parts=failed)
     started = time.perf_counter()
     try:
         output: StageOutput = module.run(ctx)
@@ -152,7 +164,7 @@ def _run_stage(
     meta = {
         "stage": spec.name,
         "key": key,
-        "config": spec.config(recipe, recipe_dir),
+        "config": _dump(config),
         "inputs": {k: {"stage": v.name, "key": v.key, "dir": v.dir.name} for k, v in upstream.items()},
         "versions": versions,
         "outputs": outputs,

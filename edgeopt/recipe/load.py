@@ -129,8 +129,10 @@ def _refuse_aliases(yaml, text: str, source: str) -> None:
     for event in yaml.parse(text):
         if isinstance(event, AliasEvent):
             mark = event.start_mark
-            raise RecipeError(f"{source}:{mark.line + 1}:{mark.column + 1}: YAML alias '*{event.anchor}': recipes do "
-                              "not allow aliases (nested ones expand without bound); write the value out")  # fmt: skip
+            raise RecipeError(
+                f"{source}:{mark.line + 1}:{mark.column + 1}: YAML alias '*{event.anchor}': recipes do "
+                "not allow aliases (nested ones expand without bound); write the value out"
+            )
 
 
 def _plain(node: Any) -> Any:

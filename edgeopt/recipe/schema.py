@@ -148,9 +148,38 @@ class PruneConfig(_LayerSelection):
     learning_rate: float = Field(5e-4, gt=0.0, le=1.0, description="Fine-tuning learning rate.")
     batch_size: int = Field(32, ge=1, le=65_536, description="Fine-tuning batch size.")
 
+    @property
+    def ramp_end_epoch(self) -> float:
+        """When the polynomial ramp reaches the target, in epochs."""
+        return self.end_epoch if self.end_epoch is not None else 0.75 * self.epochs
+
+    def steps(self, train_samples: int) -> tuple[int, int, int]:
+        """(begin, end, total) optimizer steps of the schedule for `train_samples` training samples."""
+        per_epoch = math.ceil(train_samples / self.batch_size)
+        return int(self.begin_epoch * per_epoch), int(self.ramp_end_epoch * per_epoch), self.epochs * per_epoch
+
+    def schedule_problem(self, train_samples: int) -> str | None:
+        """Why the schedule would stop short of target_sparsity with this many samples (tfmot updates the masks
+        every `frequency` steps from begin), or None when it reaches it."""
+        begin, end, total = self.steps(train_samples)
+        last_update = end if self.schedule == "polynomial" else begin
+        if self.schedule == "polynomial" and end - begin < self.frequency:
+            return (
+                f"prune: the ramp from step {begin} to {end} is shorter than frequency {self.frequency}: the mask "
+                f"would be updated at most once and stop short of target_sparsity {self.target_sparsity}; lower "
+                "prune.frequency or raise prune.epochs"
+            )
+        if last_update >= total:
+            return (
+                f"prune: with {train_samples} training samples and batch_size {self.batch_size} there are {total} "
+                f"steps; a mask update at step {last_update} (frequency {self.frequency}) would not reach "
+                f"target_sparsity {self.target_sparsity}. Raise prune.epochs or lower prune.frequency"
+            )
+        return None
+
     @model_validator(mode="after")
     def _schedule_fits(self) -> PruneConfig:
-        end = self.end_epoch if self.end_epoch is not None else 0.75 * self.epochs
+        end = self.ramp_end_epoch
         if self.begin_epoch >= self.epochs:
             raise ValueError(f"begin_epoch {self.begin_epoch:g} is not before the end of {self.epochs} epoch(s)")
         if self.schedule == "polynomial" and not (self.begin_epoch < end <= self.epochs):
@@ -366,19 +395,6 @@ class Recipe(_Section):
     bench: BenchConfig | None = Field(None, description="Latency benchmark.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report destinations (MLflow).")
 
-    def _prune_reaches_target(self, total: int) -> None:
-        """With the sample count known before loading (the bundled digits), check the schedule in steps."""
-        p = self.prune
-        steps = math.ceil(train_split_size(total, self.data.test_fraction, self.data.val_fraction) / p.batch_size)
-        begin = int(p.begin_epoch * steps)
-        end = int((p.end_epoch if p.end_epoch is not None else 0.75 * p.epochs) * steps)
-        if p.schedule == "polynomial" and end - begin < p.frequency:
-            raise ValueError(
-                f"prune: the ramp from step {begin} to {end} is shorter than frequency {p.frequency}: the mask would "
-                f"be updated at most once and stop short of target_sparsity {p.target_sparsity}; lower "
-                "prune.frequency or raise prune.epochs"
-            )
-
     @model_validator(mode="before")
     @classmethod
     def _float_exports_without_quantize(cls, data):
@@ -399,8 +415,10 @@ class Recipe(_Section):
         if q is not None and q.strategy == "auto" and q.max_drop is None:
             raise ValueError("quantize.strategy auto needs a budget: set quantize.max_drop (for example 0.01)")
         if q is not None and q.strategy == "auto" and q.method == "qat":
-            raise ValueError("quantize.strategy auto starts from post-training quantization (QAT is its last "
-                             "attempt): set quantize.method ptq")  # fmt: skip
+            raise ValueError(
+                "quantize.strategy auto starts from post-training quantization (QAT is its last "
+                "attempt): set quantize.method ptq"
+            )
         if q is not None and q.max_drop is not None and "int8" not in self.export.tflite + self.export.onnx:
             raise ValueError("quantize.max_drop applies to int8 files: add int8 to export.tflite or export.onnx")
         if self.quantize is not None and self.quantize.method == "qat":
@@ -410,13 +428,17 @@ class Recipe(_Section):
                 raise ValueError("quantize.method qat needs an int8 export: add int8 to export.tflite or export.onnx")
             if "int16x8" in self.export.tflite:
                 raise ValueError("int16x8 is post-training only; QAT (tfmot) trains 8-bit activations")
-        if self.prune is not None and self.data.source == "digits":
-            self._prune_reaches_target(DIGITS_SAMPLES)
+        if self.prune is not None and self.data.source == "digits":  # the sample count is known before loading
+            train = train_split_size(DIGITS_SAMPLES, self.data.test_fraction, self.data.val_fraction)
+            problem = self.prune.schedule_problem(train)
+            if problem:
+                raise ValueError(problem)
         if self.prune is not None and self.cluster is not None and self.cluster.epochs == 0:
             raise ValueError("clustering after pruning needs cluster.epochs >= 1 to fine-tune the shared values")
         if self.export.bundle and self.verify is None:
-            raise ValueError("export.bundle checks every bundled model against the verified top-1: add a 'verify' "
-                             "section")  # fmt: skip
+            raise ValueError(
+                "export.bundle checks every bundled model against the verified top-1: add a 'verify' section"
+            )
         if not self.export.tflite and not self.export.onnx:
             raise ValueError("export lists no files: set export.tflite and/or export.onnx")
         return self

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from edgeopt import __version__
 from edgeopt.errors import EXIT_TOOLCHAIN
 from edgeopt.report import REPORT_SCHEMA_VERSION
+from edgeopt.version import __version__
 
 
 def build_report(recipe, records: dict, failed_parts: list[dict] | tuple = ()) -> dict:
@@ -34,8 +34,9 @@ def build_report(recipe, records: dict, failed_parts: list[dict] | tuple = ()) -
     failed = list(failed_parts)
     remote = (bench or {}).get("remote") or {}
     if "error" in remote:
-        failed.append({"part": "bench.target", "target": remote["target"], "error": remote["error"],
-                       "exit_code": EXIT_TOOLCHAIN})  # fmt: skip
+        failed.append(
+            {"part": "bench.target", "target": remote["target"], "error": remote["error"], "exit_code": EXIT_TOOLCHAIN}
+        )
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "edgeopt_version": __version__,

@@ -16,11 +16,16 @@ def _fmt(value, spec: str) -> str:
 
 
 def compare_markdown(a: dict, b: dict, label_a: str, label_b: str) -> str:
-    lines = [f"# {label_a} vs {label_b}", "",
-             f"Recipes: {a['recipe']} / {b['recipe']}. Float top-1: {_fmt(_get(a, 'verify', 'float_top1'), '.4f')} / "
-             f"{_fmt(_get(b, 'verify', 'float_top1'), '.4f')}.", "",
-             "| artifact | top-1 A | top-1 B | delta (pts) | size A | size B | p50 ms A | p50 ms B | vs float32 A | "
-             "vs float32 B |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"# {label_a} vs {label_b}",
+        "",
+        f"Recipes: {a['recipe']} / {b['recipe']}. Float top-1: {_fmt(_get(a, 'verify', 'float_top1'), '.4f')} / "
+        f"{_fmt(_get(b, 'verify', 'float_top1'), '.4f')}.",
+        "",
+        "| artifact | top-1 A | top-1 B | delta (pts) | size A | size B | p50 ms A | p50 ms B | vs float32 A | "
+        "vs float32 B |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     by_a = {x["name"]: x for x in a["artifacts"]}
     by_b = {x["name"]: x for x in b["artifacts"]}
     for name in list(by_a) + [n for n in by_b if n not in by_a]:

@@ -66,10 +66,18 @@ def _tradeoff(arts: list[dict]) -> str | None:
     for a in measured:
         x, y = a["latency"]["p50_ms"], a["accuracy"]["top1"]
         on = a["name"] in front
-        ax.scatter(x, y, s=60 + 600 * a["bytes"] / biggest, color=COLORS.get(a["format"], "gray"), alpha=0.55,
-                   edgecolors="black" if on else "none", linewidths=2 if on else 0)  # fmt: skip
-        ax.annotate(f"{a['name']} ({a['bytes'] / 1024:,.0f} KiB)", (x, y), fontsize=8, xytext=(6, 4),
-                    textcoords="offset points")  # fmt: skip
+        ax.scatter(
+            x,
+            y,
+            s=60 + 600 * a["bytes"] / biggest,
+            color=COLORS.get(a["format"], "gray"),
+            alpha=0.55,
+            edgecolors="black" if on else "none",
+            linewidths=2 if on else 0,
+        )
+        ax.annotate(
+            f"{a['name']} ({a['bytes'] / 1024:,.0f} KiB)", (x, y), fontsize=8, xytext=(6, 4), textcoords="offset points"
+        )
     line = sorted((p for p in points if p[2] in front), key=lambda p: p[0])
     ax.plot([p[0] for p in line], [p[1] for p in line], "k--", linewidth=1, label="Pareto front")
     ax.set_xlabel("p50 latency, ms (batch 1)")
@@ -89,8 +97,11 @@ def _sensitivity(arts: list[dict]) -> str | None:
     fig, axes = plt.subplots(1, len(diag), figsize=(6 * len(diag), 4), squeeze=False)
     for ax, a in zip(axes[0], diag, strict=True):
         rows = a["diagnosis"]["layers"][:12][::-1]
-        ax.barh([r["layer"] or r["tensor"][-30:] for r in rows], [r["sqnr_db"] for r in rows],
-                color=COLORS.get(a["format"], "gray"))  # fmt: skip
+        ax.barh(
+            [r["layer"] or r["tensor"][-30:] for r in rows],
+            [r["sqnr_db"] for r in rows],
+            color=COLORS.get(a["format"], "gray"),
+        )
         ax.set_title(a["name"], fontsize=10)
         ax.set_xlabel("SQNR, dB (lower = more sensitive)")
         ax.tick_params(axis="y", labelsize=7)
@@ -126,8 +137,9 @@ def _latency(arts: list[dict]) -> str | None:
     for i, a in enumerate(timed):
         lat, color = a["latency"], COLORS.get(a["format"], "gray")
         ax.plot([i, i], [lat["min_ms"], lat["p99_ms"]], color=color, linewidth=1)
-        ax.add_patch(plt.Rectangle((i - 0.2, lat["p50_ms"]), 0.4, lat["p90_ms"] - lat["p50_ms"], color=color,
-                                   alpha=0.4))  # fmt: skip
+        ax.add_patch(
+            plt.Rectangle((i - 0.2, lat["p50_ms"]), 0.4, lat["p90_ms"] - lat["p50_ms"], color=color, alpha=0.4)
+        )
         ax.plot([i - 0.2, i + 0.2], [lat["p50_ms"]] * 2, color="black", linewidth=1.5)
         rounds = lat.get("round_p50_ms") or []
         ax.scatter([i + 0.3] * len(rounds), rounds, s=10, color="black")
@@ -147,6 +159,8 @@ def render_html(report: dict) -> str:
     plots = [p for p in (_tradeoff(arts), _sensitivity(arts), _sparsity(arts), _latency(arts)) if p]
     body = markdown.markdown(render_markdown(report).split("\n", 1)[1], extensions=["tables"])
     title = html.escape(f"edgeopt report: {report['recipe']}")
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
-            f"<style>{CSS}</style></head><body><h1>{title}</h1><section class=\"plots\">{''.join(plots)}</section>"
-            f"{body}{SELF_CHECK}</body></html>\n")  # fmt: skip
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<style>{CSS}</style></head><body><h1>{title}</h1><section class="plots">{"".join(plots)}</section>'
+        f"{body}{SELF_CHECK}</body></html>\n"
+    )

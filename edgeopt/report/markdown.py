@@ -42,12 +42,16 @@ def contents_table(report: dict) -> list[str]:
     lines = ["", "## What the files contain", ""]
     if comp.get("prune"):
         p = comp["prune"]
-        lines.append(f"Pruning ({p['structure']}): {len(p['layers'])} kernels at mean sparsity "
-                     f"{p['mean_sparsity']:.3f} in the Keras model (target {p['target']}).")  # fmt: skip
+        lines.append(
+            f"Pruning ({p['structure']}): {len(p['layers'])} kernels at mean sparsity "
+            f"{p['mean_sparsity']:.3f} in the Keras model (target {p['target']})."
+        )
     if comp.get("cluster"):
         c = comp["cluster"]
-        lines.append(f"Clustering: {len(c['layers'])} kernels, at most {max(c['layers'].values())} distinct values "
-                     f"each in the Keras model ({c['clusters']} clusters).")  # fmt: skip
+        lines.append(
+            f"Clustering: {len(c['layers'])} kernels, at most {max(c['layers'].values())} distinct values "
+            f"each in the Keras model ({c['clusters']} clusters)."
+        )
     if comp.get("quantize", {}).get("scheme"):
         lines.append(f"Quantization-aware training: {comp['quantize']['scheme'].upper()}.")
     lines += [
@@ -102,8 +106,15 @@ def render_markdown(report: dict) -> str:
     lines += ["", "| " + " | ".join(headers(report)) + " |", "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(r) + " |" for r in artifact_rows(report)]
     if report.get("failed_parts"):
-        lines += ["", "## Failed parts", "", "These parts failed; everything above was measured and is kept. The run "
-                  "exits 4.", "", "| part | error |", "|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "## Failed parts",
+            "",
+            "These parts failed; everything above was measured and is kept. The run exits 4.",
+            "",
+            "| part | error |",
+            "|---|---|",
+        ]
         for f in report["failed_parts"]:
             lines.append(f"| {f['part']} | {f['error'].replace('|', '/')} |")
     if report["gates"]:
@@ -133,8 +144,13 @@ def render_markdown(report: dict) -> str:
                 lines.append(f"| {a['name']} | {p50:.3f} | {p90} | {a['runs']} |")
     causes = (verify or {}).get("error_by_cause") or {}
     if causes:
-        lines += ["", "## Where drift comes from", "", "| comparison | top-1 agreement | top-1 delta (pts) | SQNR dB |",
-                  "|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "## Where drift comes from",
+            "",
+            "| comparison | top-1 agreement | top-1 delta (pts) | SQNR dB |",
+            "|---|---|---|---|",
+        ]
         for name, c in causes.items():
             label = name.replace("_", " ")
             lines.append(f"| {label} | {c['agreement']:.4f} | {c['top1_delta'] * 100:+.2f} | {c['sqnr_db']:.1f} |")

@@ -25,8 +25,10 @@ def log_run(cfg, recipe, report: dict, run_dir: Path, export_dir: Path) -> str |
         from edgeopt.doctor.stack import install_extra
         from edgeopt.errors import ToolchainError
 
-        raise ToolchainError(f"report.mlflow is set but MLflow is not installed, so the run was not logged; install "
-                             f"it with: {install_extra('mlflow')}") from exc  # fmt: skip
+        raise ToolchainError(
+            f"report.mlflow is set but MLflow is not installed, so the run was not logged; install "
+            f"it with: {install_extra('mlflow')}"
+        ) from exc
     mlflow.set_tracking_uri(cfg.tracking_uri)
     if mlflow.get_experiment_by_name(cfg.experiment) is None:
         mlflow.create_experiment(cfg.experiment, artifact_location=cfg.artifact_location)

@@ -12,17 +12,25 @@ def sensitivity_section(report: dict) -> list[str]:
         if not d:
             continue
         if not lines:
-            lines += ["", "## Most sensitive layers", "",
-                      "SQNR of the noise each tensor's own quantization adds, against the float model's activation "
-                      "at that tensor (lower is worse; 8-bit tensors usually sit near 40 dB)."]  # fmt: skip
+            lines += [
+                "",
+                "## Most sensitive layers",
+                "",
+                "SQNR of the noise each tensor's own quantization adds, against the float model's activation "
+                "at that tensor (lower is worse; 8-bit tensors usually sit near 40 dB).",
+            ]
         if "error" in d:
             lines += ["", f"{a['name']}: diagnosis failed: {d['error']}"]
             continue
         onnx = a["format"] == "onnx"
         note = f"; {d['note']}" if "note" in d else ""
-        lines += ["", f"### {a['name']} ({d['tool']}, {d['samples']} val samples{note})",
-                  "", "| rank | layer | tensor | SQNR dB |" + (" ORT xmodel SQNR dB |" if onnx else " op |"),
-                  "|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            f"### {a['name']} ({d['tool']}, {d['samples']} val samples{note})",
+            "",
+            "| rank | layer | tensor | SQNR dB |" + (" ORT xmodel SQNR dB |" if onnx else " op |"),
+            "|---|---|---|---|---|",
+        ]
         for r in d["layers"][:TOP_LAYERS]:
             extra = r.get("ort_xmodel_err_db") if onnx else r.get("op")
             extra = f"{extra:.1f}" if isinstance(extra, float) else (extra or "-")
@@ -36,11 +44,16 @@ def budget_section(report: dict) -> list[str]:
         b = a.get("budget")
         if not b:
             continue
-        lines += ["", f"## Accuracy budget: {a['name']}", "",
-                  f"Budget: drop at most {b['limit']} ({b['drop_type']}) on the {b['split']} split, float Keras "
-                  f"top-1 {b['float_top1']:.4f}. Latency is a short in-process batch-1 median, to compare attempts.",
-                  "", "| attempt | precision | top-1 | drop | p50 ms | size | result |",
-                  "|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            f"## Accuracy budget: {a['name']}",
+            "",
+            f"Budget: drop at most {b['limit']} ({b['drop_type']}) on the {b['split']} split, float Keras "
+            f"top-1 {b['float_top1']:.4f}. Latency is a short in-process batch-1 median, to compare attempts.",
+            "",
+            "| attempt | precision | top-1 | drop | p50 ms | size | result |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for t in b["attempts"]:
             if "top1" not in t:
                 why = f"skipped: {t['skipped']}" if "skipped" in t else f"failed: {t['failed']}"

@@ -92,8 +92,9 @@ class AdbTarget:
     def _adb(self, args: list[str], what: str, timeout: float | None = None) -> str:
         serial = ["-s", self.serial] if self.serial else []
         try:
-            proc = subprocess.run([self.adb, *serial, *args], capture_output=True, text=True,
-                                  timeout=timeout or self.timeout, check=False)  # fmt: skip
+            proc = subprocess.run(
+                [self.adb, *serial, *args], capture_output=True, text=True, timeout=timeout or self.timeout, check=False
+            )
         except FileNotFoundError:
             raise ToolchainError(f"{self.label}: adb not found ({self.adb}); install Android platform-tools") from None
         except subprocess.TimeoutExpired:
@@ -131,12 +132,12 @@ class AdbTarget:
             )
         return AdbTarget(devices[0], self.benchmark_model, self.adb, self.taskset, self.timeout)
 
-    def measure(self, model: Path, threads: int, warmup: int, min_runs: int, min_seconds: float,
-                xnnpack: bool) -> dict:  # fmt: skip
+    def measure(self, model: Path, threads: int, warmup: int, min_runs: int, min_seconds: float, xnnpack: bool) -> dict:
         if model.suffix != ".tflite":
             raise ToolchainError(f"{self.label}: benchmark_model runs .tflite files; received {model.name}")
-        binary = self.benchmark_model or (Path(shutil.which("benchmark_model")) if shutil.which("benchmark_model")
-                                          else None)  # fmt: skip
+        binary = self.benchmark_model or (
+            Path(shutil.which("benchmark_model")) if shutil.which("benchmark_model") else None
+        )
         if binary is None or not Path(binary).is_file():
             raise ToolchainError(
                 f"{self.label}: TFLite's benchmark_model binary for the phone's ABI is needed; pass "
@@ -149,9 +150,15 @@ class AdbTarget:
         try:
             target._adb(["push", str(binary), f"{folder}/benchmark_model"], "pushing benchmark_model")
             target._adb(["push", str(model), f"{folder}/{model.name}"], "pushing the model")
-            cmd = [f"{folder}/benchmark_model", f"--graph={folder}/{model.name}", f"--num_threads={threads}",
-                   f"--warmup_runs={warmup}", f"--num_runs={min_runs}", f"--min_secs={min_seconds}",
-                   f"--use_xnnpack={'true' if xnnpack else 'false'}"]  # fmt: skip
+            cmd = [
+                f"{folder}/benchmark_model",
+                f"--graph={folder}/{model.name}",
+                f"--num_threads={threads}",
+                f"--warmup_runs={warmup}",
+                f"--num_runs={min_runs}",
+                f"--min_secs={min_seconds}",
+                f"--use_xnnpack={'true' if xnnpack else 'false'}",
+            ]
             if self.taskset:
                 cmd = ["taskset", self.taskset, *cmd]
             shell = f"chmod 755 {folder}/benchmark_model && " + " ".join(shlex.quote(c) for c in cmd)

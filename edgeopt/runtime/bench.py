@@ -35,13 +35,27 @@ def run_bench(
 
     samples: dict[tuple[str, int], list[dict]] = {}
     with progress.task("benchmark runs", total=rounds * len(threads) * len(models)) as bar:
-        _rounds(models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout,
-                target, untrusted)  # fmt: skip
+        _rounds(
+            models,
+            threads,
+            rounds,
+            samples,
+            bar,
+            warmup,
+            min_runs,
+            min_seconds,
+            xnnpack,
+            ort_opt,
+            timeout,
+            target,
+            untrusted,
+        )
     return _aggregate(samples, models, threads, target)
 
 
-def _rounds(models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target,
-            untrusted):  # fmt: skip
+def _rounds(
+    models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target, untrusted
+):
     for r in range(rounds):
         for t in threads:
             for model in models:  # one measurement of every model per round: drift hits all of them alike

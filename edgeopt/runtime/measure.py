@@ -135,8 +135,16 @@ def _onnx(path: Path, threads: int, opt: str):
     return run_once, run_once  # session.run is already the bare call
 
 
-def measure(path: Path, threads: int = 1, xnnpack: bool = True, ort_opt: str = "all", warmup: int = 10,
-            min_runs: int = 100, min_seconds: float = 1.0, bare_loop: bool = True) -> dict:  # fmt: skip
+def measure(
+    path: Path,
+    threads: int = 1,
+    xnnpack: bool = True,
+    ort_opt: str = "all",
+    warmup: int = 10,
+    min_runs: int = 100,
+    min_seconds: float = 1.0,
+    bare_loop: bool = True,
+) -> dict:
     path = Path(path)
     started = time.perf_counter()
     if path.suffix == ".tflite":

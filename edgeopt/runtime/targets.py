@@ -16,8 +16,9 @@ from edgeopt.errors import ToolchainError
 MEASURE_SCRIPT = Path(__file__).with_name("measure.py")
 
 
-def measure_args(model: Path, threads: int, xnnpack: bool, ort_opt: str, warmup: int, min_runs: int,
-                 min_seconds: float) -> list[str]:  # fmt: skip
+def measure_args(
+    model: Path, threads: int, xnnpack: bool, ort_opt: str, warmup: int, min_runs: int, min_seconds: float
+) -> list[str]:
     args = [str(model), "--threads", str(threads), "--ort-opt", ort_opt, "--warmup", str(warmup)]
     args += ["--min-runs", str(min_runs), "--min-seconds", str(min_seconds)]
     return args + ([] if xnnpack else ["--no-xnnpack"])

@@ -11,19 +11,41 @@ from edgeopt.pipeline.context import StageContext, StageOutput
 
 log = logging.getLogger(__name__)
 
-KEEP = ("threads", "runs", "rounds", "mean_ms", "min_ms", "p50_ms", "p90_ms", "p99_ms", "cv", "noisy",
-        "round_p50_ms", "load_ms", "first_inference_ms", "peak_rss_mb", "fidelity_ratio")  # fmt: skip
+KEEP = (
+    "threads",
+    "runs",
+    "rounds",
+    "mean_ms",
+    "min_ms",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "cv",
+    "noisy",
+    "round_p50_ms",
+    "load_ms",
+    "first_inference_ms",
+    "peak_rss_mb",
+    "fidelity_ratio",
+)
 
 
 def run(ctx: StageContext) -> StageOutput:
     from edgeopt.runtime.bench import run_bench
     from edgeopt.runtime.environment import library_versions, machine
 
-    cfg, export = ctx.recipe.bench, ctx.need("export")
+    cfg, export = ctx.config.bench, ctx.need("export")
     names = [a["name"] for a in export.result["artifacts"]]
     files = [export.path(n) for n in names]
-    opts = dict(threads=[cfg.threads], rounds=cfg.rounds, warmup=cfg.warmup, min_runs=cfg.runs,
-                min_seconds=cfg.min_seconds, xnnpack=cfg.xnnpack, ort_opt=cfg.ort_opt)  # fmt: skip
+    opts = dict(
+        threads=[cfg.threads],
+        rounds=cfg.rounds,
+        warmup=cfg.warmup,
+        min_runs=cfg.runs,
+        min_seconds=cfg.min_seconds,
+        xnnpack=cfg.xnnpack,
+        ort_opt=cfg.ort_opt,
+    )
     local = run_bench(files, **opts)
     results = _rows(local, names, files)
     _explain_slower_int8(results, export, cfg.threads)
@@ -68,15 +90,22 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], opts: d
         if cfg.target.startswith("adb://"):
             from edgeopt.runtime.adb_target import AdbTarget
 
-            target = AdbTarget.parse(cfg.target, benchmark_model=rel / cfg.benchmark_model if cfg.benchmark_model
-                                     else None, taskset=cfg.taskset)  # fmt: skip
+            target = AdbTarget.parse(
+                cfg.target,
+                benchmark_model=rel / cfg.benchmark_model if cfg.benchmark_model else None,
+                taskset=cfg.taskset,
+            )
             picked = [(n, f) for n, f in zip(names, files, strict=True) if f.suffix == ".tflite"]
         else:
             from edgeopt.runtime.ssh_target import SshTarget
 
-            target = SshTarget.parse(cfg.target, key=rel / cfg.ssh_key if cfg.ssh_key else None,
-                                     known_hosts=rel / cfg.known_hosts if cfg.known_hosts else None,
-                                     accept_new_host_key=cfg.accept_new_host_key, python=cfg.remote_python)  # fmt: skip
+            target = SshTarget.parse(
+                cfg.target,
+                key=rel / cfg.ssh_key if cfg.ssh_key else None,
+                known_hosts=rel / cfg.known_hosts if cfg.known_hosts else None,
+                accept_new_host_key=cfg.accept_new_host_key,
+                python=cfg.remote_python,
+            )
             picked = list(zip(names, files, strict=True))
         remote = run_bench([f for _, f in picked], target=target, **opts)
         return {
@@ -98,7 +127,14 @@ def _explain_slower_int8(results: list[dict], export, threads: int) -> None:
     for fmt in ("tflite", "onnx"):
         q, f = by_name.get(f"{fmt}_int8"), by_name.get(f"{fmt}_float32")
         if q and f and q["p50_ms"] > f["p50_ms"]:
-            q["slower_than_float32"] = explain(fmt, export.path(q["name"]), export.path(f["name"]),
-                                               artifacts[q["name"]]["contents"], threads)  # fmt: skip
-            log.warning("bench: %s is slower than %s (%.3f vs %.3f ms): %s", q["name"], f["name"], q["p50_ms"],
-                        f["p50_ms"], "; ".join(q["slower_than_float32"]["reasons"]))  # fmt: skip
+            q["slower_than_float32"] = explain(
+                fmt, export.path(q["name"]), export.path(f["name"]), artifacts[q["name"]]["contents"], threads
+            )
+            log.warning(
+                "bench: %s is slower than %s (%.3f vs %.3f ms): %s",
+                q["name"],
+                f["name"],
+                q["p50_ms"],
+                f["p50_ms"],
+                "; ".join(q["slower_than_float32"]["reasons"]),
+            )

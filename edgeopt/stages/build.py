@@ -17,8 +17,8 @@ def run(ctx: StageContext) -> StageOutput:
     from edgeopt._keras import keras
     from edgeopt.models.io import save_keras_model
 
-    cfg, data = ctx.recipe.model, ctx.need("data").result
-    keras.utils.set_random_seed(ctx.recipe.seed)
+    cfg, data = ctx.config.model, ctx.need("data").result
+    keras.utils.set_random_seed(ctx.config.seed)
     if cfg.path:
         from edgeopt.models.user_model import ROUTE_PTQ_ONLY, load_user_model
 
@@ -27,14 +27,11 @@ def run(ctx: StageContext) -> StageOutput:
         source = {"path": cfg.path, "route": loaded.route}
         if loaded.note:
             source["route_note"] = loaded.note
-        if loaded.route == ROUTE_PTQ_ONLY:
-            r = ctx.recipe
-            needs_tf_keras = [name for name, on in (("train", r.train), ("prune", r.prune), ("cluster", r.cluster),
-                              ("quantize.method: qat", r.quantize and r.quantize.method == "qat")) if on]  # fmt: skip
-            if needs_tf_keras:
-                raise InputRejected(
-                    f"{loaded.note}; remove {', '.join(needs_tf_keras)} from the recipe to quantize the model as it is"
-                )
+        if loaded.route == ROUTE_PTQ_ONLY and ctx.config.tf_keras_only:
+            raise InputRejected(
+                f"{loaded.note}; remove {', '.join(ctx.config.tf_keras_only)} from the recipe to quantize the model "
+                "as it is"
+            )
     else:
         model = _build(cfg, data, ctx)
         source = {"arch": cfg.arch, "route": "builder"}

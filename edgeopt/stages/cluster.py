@@ -17,14 +17,15 @@ def run(ctx: StageContext) -> StageOutput:
     from edgeopt.compress.finetune import fine_tune, selected
     from edgeopt.models.io import save_keras_model
 
-    cfg, ds = ctx.recipe.cluster, ctx.dataset
+    cfg, ds = ctx.config.cluster, ctx.dataset
     model = ctx.load_model()
-    wrapped = cluster_wrap(model, cfg.clusters, cfg.init, lambda layer: selected(layer, cfg.include, cfg.exclude,
-                                                                                  cfg.layer_types))  # fmt: skip
+    wrapped = cluster_wrap(
+        model, cfg.clusters, cfg.init, lambda layer: selected(layer, cfg.include, cfg.exclude, cfg.layer_types)
+    )
     names = [layer.layer.name for layer in wrapped.layers if layer.__class__.__name__ == "ClusterWeights"]
     if not names:
         raise InputRejected("cluster: no layer matched cluster.include / exclude / layer_types")
-    val = fine_tune(wrapped, ds, cfg.epochs, cfg.learning_rate, cfg.batch_size, ctx.recipe.seed, (), "cluster")
+    val = fine_tune(wrapped, ds, cfg.epochs, cfg.learning_rate, cfg.batch_size, ctx.config.seed, (), "cluster")
     stripped = strip(wrapped)
     save_keras_model(stripped, ctx.out("model.keras"))
     unique = {n: int(np.unique(stripped.get_layer(n).get_weights()[0]).size) for n in names}

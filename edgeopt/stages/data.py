@@ -8,7 +8,7 @@ from edgeopt.pipeline.context import StageContext, StageOutput
 
 
 def run(ctx: StageContext) -> StageOutput:
-    ds = load_dataset(ctx.recipe.data, seed=ctx.recipe.seed, base_dir=ctx.recipe_dir)
+    ds = load_dataset(ctx.config.data, seed=ctx.config.seed, base_dir=ctx.recipe_dir)
     with atomic_path(ctx.out("dataset.npz")) as tmp:
         ds.save(tmp)
     return StageOutput({"dataset": "dataset.npz"}, ds.summary())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
 
@@ -18,20 +17,12 @@ def run(ctx: StageContext) -> StageOutput:
     from edgeopt.compress.prune import prune_wrap, pruning_callbacks, strip
     from edgeopt.models.io import save_keras_model
 
-    cfg, ds = ctx.recipe.prune, ctx.dataset
+    cfg, ds = ctx.config.prune, ctx.dataset
     model = ctx.load_model()
-    steps_per_epoch = math.ceil(len(ds.y_train) / cfg.batch_size)
-    begin = int(cfg.begin_epoch * steps_per_epoch)
-    end = int((cfg.end_epoch if cfg.end_epoch is not None else 0.75 * cfg.epochs) * steps_per_epoch)
-    total = cfg.epochs * steps_per_epoch
-    # The schedule must really reach its target: tfmot updates masks every `frequency` steps from `begin`.
-    last_update = end if cfg.schedule == "polynomial" else begin
-    if last_update >= total or (cfg.schedule == "polynomial" and end - begin < cfg.frequency):
-        raise InputRejected(
-            f"prune: with {len(ds.y_train)} training samples and batch_size {cfg.batch_size} there are {total} steps; "
-            f"a mask update at step {last_update} (frequency {cfg.frequency}) would not reach target_sparsity "
-            f"{cfg.target_sparsity}. Raise prune.epochs or lower prune.frequency"
-        )
+    begin, end, total = cfg.steps(len(ds.y_train))
+    problem = cfg.schedule_problem(len(ds.y_train))
+    if problem:
+        raise InputRejected(problem)
 
     def select(layer):
         return selected(layer, cfg.include, cfg.exclude, cfg.layer_types)
@@ -50,8 +41,9 @@ def run(ctx: StageContext) -> StageOutput:
     pruned_names = [layer.layer.name for layer in wrapped.layers if layer.__class__.__name__ == "PruneLowMagnitude"]
     if not pruned_names:
         raise InputRejected("prune: no layer matched prune.include / exclude / layer_types")
-    val = fine_tune(wrapped, ds, cfg.epochs, cfg.learning_rate, cfg.batch_size, ctx.recipe.seed, pruning_callbacks(),
-                    "prune")  # fmt: skip
+    val = fine_tune(
+        wrapped, ds, cfg.epochs, cfg.learning_rate, cfg.batch_size, ctx.config.seed, pruning_callbacks(), "prune"
+    )
     stripped = strip(wrapped)
     save_keras_model(stripped, ctx.out("model.keras"))
     layers = {}

@@ -19,13 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def run(ctx: StageContext) -> StageOutput:
-    cfg, ds = ctx.recipe.quantize, ctx.dataset
-    x = calibration_samples(ds, cfg.calibration_samples, ctx.recipe.seed)
+    cfg, ds = ctx.config, ctx.dataset
+    x = calibration_samples(ds, cfg.calibration_samples, cfg.seed)
     with atomic_path(ctx.out("calibration.npy")) as tmp, open(tmp, "wb") as fh:
         np.save(fh, x)
     files = {"calibration": "calibration.npy"}
-    result: dict = {"method": cfg.method, "samples": len(x)}
-    if cfg.method == "qat":
+    result: dict = {"method": "qat" if cfg.qat else "ptq", "samples": len(x)}
+    if cfg.qat is not None:
         result.update(_qat(ctx, cfg, ds))
         files["qat_weights"] = "qat.weights.h5"
     return StageOutput(files, result)
@@ -36,9 +36,8 @@ def _qat(ctx: StageContext, cfg, ds) -> dict:
 
     if ctx.model_route == "keras3_savedmodel_ptq":
         raise InputRejected("quantize.method qat needs a tf_keras model; this model is on the post-training route")
-    log.info("quantize: QAT fine-tuning for %d epoch(s)", cfg.qat_epochs)
-    model, scheme, val = train_qat(ctx.load_model(), ds, cfg, ctx.recipe.seed, pruned=ctx.recipe.prune is not None,
-                                   clustered=ctx.recipe.cluster is not None)  # fmt: skip
+    log.info("quantize: QAT fine-tuning for %d epoch(s)", cfg.qat.epochs)
+    model, scheme, val = train_qat(ctx.load_model(), ds, cfg.qat, cfg.seed)
     # tfmot's QAT layers do not reload from a .keras file (variable names change); the export stage rebuilds
     # the same wrapping from the float model and loads these weights.
     with atomic_path(ctx.out("qat.weights.h5")) as tmp:

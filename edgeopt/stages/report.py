@@ -14,16 +14,17 @@ log = logging.getLogger(__name__)
 def run(ctx: StageContext) -> StageOutput:
     from edgeopt.report.build import build_report
 
-    report = build_report(ctx.recipe, {r.name: r for r in ctx.upstream.values()}, ctx.failed_parts)
+    report = build_report(ctx.config, {r.name: r for r in ctx.upstream.values()}, ctx.failed_parts)
     _write(ctx, report)
     result = {"passed": report["passed"]}
-    if ctx.recipe.report.mlflow is not None:
+    if ctx.config.report.mlflow is not None:
         from edgeopt.errors import EXIT_TOOLCHAIN
         from edgeopt.report.mlflow_log import log_run
 
         try:
-            result["mlflow_run_id"] = log_run(ctx.recipe.report.mlflow, ctx.recipe, report, ctx.run_dir,
-                                              ctx.need("export").dir)  # fmt: skip
+            result["mlflow_run_id"] = log_run(
+                ctx.config.report.mlflow, ctx.config, report, ctx.run_dir, ctx.need("export").dir
+            )
         except Exception as exc:  # the reports are written; say in them that MLflow did not get the run
             error = str(exc) if hasattr(exc, "exit_code") else f"{type(exc).__name__}: {exc}"
             report["failed_parts"].append({"part": "report.mlflow", "error": error, "exit_code": EXIT_TOOLCHAIN})

@@ -15,8 +15,8 @@ def run(ctx: StageContext) -> StageOutput:
     from edgeopt.compress.finetune import compile_and_fit
     from edgeopt.models.io import load_keras_model, save_keras_model
 
-    cfg, ds = ctx.recipe.train, ctx.dataset
-    keras.utils.set_random_seed(ctx.recipe.seed)  # before loading: the seeded run is the documented one
+    cfg, ds = ctx.config.train, ctx.dataset
+    keras.utils.set_random_seed(ctx.config.seed)  # before loading: the seeded run is the documented one
     model = load_keras_model(ctx.need("build").path("model"), safe_mode=not ctx.trust_model)
     steps = max(1, cfg.epochs * math.ceil(len(ds.y_train) / cfg.batch_size))
     lr = cfg.learning_rate

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 def run(ctx: StageContext) -> StageOutput:
     from edgeopt.runtime.runners import KerasRunner, open_runner
 
-    cfg = ctx.recipe.verify
+    cfg = ctx.config.verify
     x, y = ctx.dataset.split(cfg.split)
     export = ctx.need("export")
     reference = KerasRunner(ctx.load_model()).predict(x)

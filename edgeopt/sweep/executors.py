@@ -32,8 +32,12 @@ def run_local(payloads: list[dict], workers: int, done: Callable[[dict], None]) 
                 record = future.result()
             except Exception as exc:  # the worker process itself died (killed, out of memory)
                 p = futures[future]
-                record = {"id": p["id"], "overrides": p["overrides"], "status": "failed",
-                          "error": f"worker process died: {type(exc).__name__}: {exc}"}  # fmt: skip
+                record = {
+                    "id": p["id"],
+                    "overrides": p["overrides"],
+                    "status": "failed",
+                    "error": f"worker process died: {type(exc).__name__}: {exc}",
+                }
             done(record)
             out.append(record)
     return out
@@ -43,8 +47,9 @@ def run_ray(payloads: list[dict], address: str, cpus: int, memory_mb: int, done:
     try:
         import ray
     except ImportError:
-        raise UsageError("--executor ray needs Ray: pip install 'edgeopt[ray]' (the local executor works without "
-                         "it)") from None  # fmt: skip
+        raise UsageError(
+            "--executor ray needs Ray: pip install 'edgeopt[ray]' (the local executor works without it)"
+        ) from None
     ray.init(address=address, log_to_driver=False, ignore_reinit_error=True)
     # max_calls=1: a fresh worker process per trial, as locally (TensorFlow state never carries over).
     remote = ray.remote(num_cpus=cpus, memory=memory_mb * 2**20, max_retries=0, max_calls=1)(run_trial)
@@ -57,8 +62,12 @@ def run_ray(payloads: list[dict], address: str, cpus: int, memory_mb: int, done:
             try:
                 record = ray.get(ready[0])
             except Exception as exc:  # the worker died (node lost, out of memory)
-                record = {"id": p["id"], "overrides": p["overrides"], "status": "failed",
-                          "error": f"Ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"}  # fmt: skip
+                record = {
+                    "id": p["id"],
+                    "overrides": p["overrides"],
+                    "status": "failed",
+                    "error": f"Ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+                }
             done(record)
             out.append(record)
     finally:

@@ -16,28 +16,44 @@ COLUMNS = ["trial", "status", "artifact", "top1", "drop", "bytes", "p50_ms", "sp
 def collect(trials: list[dict], sweep_dir: Path) -> list[dict]:
     rows = []
     for t in trials:
-        base = {"trial": t["id"], "status": t["status"], "error": t.get("error") or "", **{
-            f"set:{k}": v for k, v in t["overrides"].items()}}  # fmt: skip
+        base = {
+            "trial": t["id"],
+            "status": t["status"],
+            "error": t.get("error") or "",
+            **{f"set:{k}": v for k, v in t["overrides"].items()},
+        }
         report_file = sweep_dir / t["id"] / "report.json"
         arts = json.loads(report_file.read_text())["artifacts"] if report_file.is_file() else []
         if not arts:
             rows.append({**base, "artifact": ""})
         for a in arts:
             acc, lat = a.get("accuracy") or {}, a.get("latency") or {}
-            rows.append({**base, "artifact": a["name"], "top1": acc.get("top1"), "drop": acc.get("drop"),
-                         "bytes": a["bytes"], "p50_ms": lat.get("p50_ms"),
-                         "speedup_vs_float32": lat.get("speedup_vs_float32")})  # fmt: skip
+            rows.append(
+                {
+                    **base,
+                    "artifact": a["name"],
+                    "top1": acc.get("top1"),
+                    "drop": acc.get("drop"),
+                    "bytes": a["bytes"],
+                    "p50_ms": lat.get("p50_ms"),
+                    "speedup_vs_float32": lat.get("speedup_vs_float32"),
+                }
+            )
     return rows
 
 
 def pareto(rows: list[dict]) -> set[int]:
     """Indexes of rows no other row beats on all three: higher top-1, lower latency, smaller file."""
-    pts = [(i, r["top1"], r["p50_ms"], r["bytes"]) for i, r in enumerate(rows)
-           if r.get("top1") is not None and r.get("p50_ms") is not None]  # fmt: skip
+    pts = [
+        (i, r["top1"], r["p50_ms"], r["bytes"])
+        for i, r in enumerate(rows)
+        if r.get("top1") is not None and r.get("p50_ms") is not None
+    ]
     front = set()
     for i, a, lat, size in pts:
-        dominated = any(a2 >= a and l2 <= lat and s2 <= size and (a2, l2, s2) != (a, lat, size)
-                        for _, a2, l2, s2 in pts)  # fmt: skip
+        dominated = any(
+            a2 >= a and l2 <= lat and s2 <= size and (a2, l2, s2) != (a, lat, size) for _, a2, l2, s2 in pts
+        )
         if not dominated:
             front.add(i)
     return front
@@ -71,9 +87,14 @@ def _html(rows: list[dict], keys: list[str], name: str) -> str:
         fig, ax = plt.subplots(figsize=(7, 4.5))
         biggest = max(r["bytes"] for r in measured)
         for r in measured:
-            ax.scatter(r["p50_ms"], r["top1"], s=40 + 500 * r["bytes"] / biggest, alpha=0.5,
-                       color="#d62728" if r["pareto"] else "#1f77b4",
-                       edgecolors="black" if r["pareto"] else "none")  # fmt: skip
+            ax.scatter(
+                r["p50_ms"],
+                r["top1"],
+                s=40 + 500 * r["bytes"] / biggest,
+                alpha=0.5,
+                color="#d62728" if r["pareto"] else "#1f77b4",
+                edgecolors="black" if r["pareto"] else "none",
+            )
             if r["pareto"]:
                 ax.annotate(f"{r['trial']}:{r['artifact']}", (r["p50_ms"], r["top1"]), fontsize=7)
         ax.set_xlabel("p50 latency, ms (batch 1)")
@@ -84,9 +105,11 @@ def _html(rows: list[dict], keys: list[str], name: str) -> str:
     head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r.get(k)))}</td>" for k in keys) + "</tr>" for r in rows)
     title = html.escape(f"edgeopt sweep: {name}")
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{CSS}"
-            f"</style></head><body><h1>{title}</h1><section class=\"plots\">{figures}</section>"
-            f"<table><tr>{head}</tr>{body}</table>{SELF_CHECK}</body></html>\n")  # fmt: skip
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{CSS}'
+        f'</style></head><body><h1>{title}</h1><section class="plots">{figures}</section>'
+        f"<table><tr>{head}</tr>{body}</table>{SELF_CHECK}</body></html>\n"
+    )
 
 
 def _cell(v) -> str:

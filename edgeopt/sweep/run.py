@@ -19,8 +19,14 @@ def _previous(run_dir: Path) -> dict | None:
         return None
 
 
-def run_sweep(path: Path, out_dir: Path | None = None, executor: str = "local", address: str = "auto",
-              workers: int | None = None, retry_failed: bool = False) -> dict:  # fmt: skip
+def run_sweep(
+    path: Path,
+    out_dir: Path | None = None,
+    executor: str = "local",
+    address: str = "auto",
+    workers: int | None = None,
+    retry_failed: bool = False,
+) -> dict:
     from ruamel.yaml import YAML
 
     from edgeopt.recipe import load_recipe
@@ -42,18 +48,32 @@ def run_sweep(path: Path, out_dir: Path | None = None, executor: str = "local", 
         before = _previous(sweep_dir / tid)
         finished = before is not None and before["status"] in ("ok", "gate_failed")
         if finished or (before is not None and not retry_failed):
-            log.info("sweep: %s %s (%s), not run again", tid, "finished" if finished else "failed before",
-                     before["status"])  # fmt: skip
+            log.info(
+                "sweep: %s %s (%s), not run again", tid, "finished" if finished else "failed before", before["status"]
+            )
             trials.append(before)
             continue
-        todo.append({"id": tid, "overrides": overrides, "recipe": recipe, "base_dir": str(base_path.parent),
-                     "run_dir": str(sweep_dir / tid), "cpus": spec.trial.cpus,
-                     "log_level": logging.getLogger().level or logging.INFO})  # fmt: skip
+        todo.append(
+            {
+                "id": tid,
+                "overrides": overrides,
+                "recipe": recipe,
+                "base_dir": str(base_path.parent),
+                "run_dir": str(sweep_dir / tid),
+                "cpus": spec.trial.cpus,
+                "log_level": logging.getLogger().level or logging.INFO,
+            }
+        )
 
     def done(record: dict) -> None:
         level = logging.INFO if record["status"] == "ok" else logging.WARNING
-        log.log(level, "sweep: %s %s%s", record["id"], record["status"],
-                f": {record['error']}" if record.get("error") else "")  # fmt: skip
+        log.log(
+            level,
+            "sweep: %s %s%s",
+            record["id"],
+            record["status"],
+            f": {record['error']}" if record.get("error") else "",
+        )
 
     if todo:
         if executor == "ray":

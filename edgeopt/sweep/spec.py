@@ -46,8 +46,11 @@ def load_sweep(path: Path) -> SweepSpec:
 def expand(spec: SweepSpec) -> list[dict[str, Any]]:
     """Every grid combination, then the explicit points, without duplicates, in a stable order."""
     keys = list(spec.grid)
-    out: list[dict[str, Any]] = [dict(zip(keys, combo, strict=True)) for combo in
-                                 itertools.product(*(spec.grid[k] for k in keys))] if keys else []  # fmt: skip
+    out: list[dict[str, Any]] = (
+        [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(spec.grid[k] for k in keys))]
+        if keys
+        else []
+    )
     for point in spec.points:
         if point not in out:
             out.append(dict(point))

@@ -24,8 +24,11 @@ def run_trial(payload: dict) -> dict:
     run_dir = Path(payload["run_dir"])
     run_dir.mkdir(parents=True, exist_ok=True)
     # A spawned worker starts without the CLI's logging set-up: prefix its lines with the trial.
-    logging.basicConfig(level=payload.get("log_level", logging.INFO), force=True,
-                        format=f"%(levelname).1s [{payload['id'][:3]}] %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=payload.get("log_level", logging.INFO),
+        force=True,
+        format=f"%(levelname).1s [{payload['id'][:3]}] %(message)s",
+    )
     start = time.perf_counter()
     status, error = "ok", None
     try:
@@ -44,12 +47,20 @@ def run_trial(payload: dict) -> dict:
             if report.get("failed_parts"):
                 status, error = "failed", "; ".join(f"{f['part']}: {f['error']}" for f in report["failed_parts"])
             elif not report["passed"]:
-                status, error = "gate_failed", "; ".join(
-                    f"{g['gate']} on {g['artifact']}" for g in report["gates"] if not g["passed"])  # fmt: skip
+                status, error = (
+                    "gate_failed",
+                    "; ".join(f"{g['gate']} on {g['artifact']}" for g in report["gates"] if not g["passed"]),
+                )
     except Exception as exc:  # a trial's failure is data for the sweep, not a crash of it
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         (run_dir / "trial-traceback.txt").write_text(traceback.format_exc())
-    record = {"id": payload["id"], "overrides": payload["overrides"], "status": status, "error": error,
-              "seconds": round(time.perf_counter() - start, 2), "pid": os.getpid()}  # fmt: skip
+    record = {
+        "id": payload["id"],
+        "overrides": payload["overrides"],
+        "status": status,
+        "error": error,
+        "seconds": round(time.perf_counter() - start, 2),
+        "pid": os.getpid(),
+    }
     (run_dir / TRIAL_FILE).write_text(json.dumps(record, indent=2))
     return record

@@ -12,8 +12,10 @@ from edgeopt.cli import cli
 from edgeopt.hashing import sha256_file
 from tests.conftest import TINY_RECIPE, optimize_tiny
 
-RECIPE = TINY_RECIPE.replace("  onnx: [float32, int8]\n", "  onnx: [float32, int8]\n  bundle: [android, ios, generic]\n"
-                             "  author: Edge Team\n  license: MIT\n")  # fmt: skip
+RECIPE = TINY_RECIPE.replace(
+    "  onnx: [float32, int8]\n",
+    "  onnx: [float32, int8]\n  bundle: [android, ios, generic]\n  author: Edge Team\n  license: MIT\n",
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +30,16 @@ def test_each_target_has_its_files_and_a_card_that_matches_them(run):
     expected = {
         "android": {"model.tflite", "labels.txt", "model_card.json", "README.md"},
         "ios": {"model.tflite", "model.ort", "required_operators.config", "labels.txt", "model_card.json", "README.md"},
-        "generic": {"model.tflite", "model.onnx", "model.ort", "required_operators.config", "labels.txt",
-                    "model_card.json", "README.md"},
-    }  # fmt: skip
+        "generic": {
+            "model.tflite",
+            "model.onnx",
+            "model.ort",
+            "required_operators.config",
+            "labels.txt",
+            "model_card.json",
+            "README.md",
+        },
+    }
     verified = {a["name"]: a["accuracy"]["top1"] for a in report["artifacts"]}
     for b in report["bundles"]:
         folder = run_dir / b["dir"]

@@ -45,8 +45,16 @@ def labels(tmp_path):
 
 
 def _kwargs(grayscale: bool = False) -> dict:
-    return dict(name="m", description="a test model", version="2.1.0", author="Edge Team", license="MIT",
-                mean=[127.5], std=[127.5], grayscale=grayscale)  # fmt: skip
+    return dict(
+        name="m",
+        description="a test model",
+        version="2.1.0",
+        author="Edge Team",
+        license="MIT",
+        mean=[127.5],
+        std=[127.5],
+        grayscale=grayscale,
+    )
 
 
 def test_metadata_reads_back_and_the_model_gives_the_same_outputs(models, labels, tmp_path):
@@ -60,8 +68,13 @@ def test_metadata_reads_back_and_the_model_gives_the_same_outputs(models, labels
     assert md["metadata"]["min_parser_version"] == "1.0.0"
     assert md["associated_files"] == ["labels.txt"] and md["labels"] == LABELS
     out = md["metadata"]["subgraph_metadata"][0]["output_tensor_metadata"][0]
-    assert out["associated_files"] == [{"name": "labels.txt", "description": "Labels for categories that the model "
-                                        "can recognize.", "type": "TENSOR_AXIS_LABELS"}]  # fmt: skip
+    assert out["associated_files"] == [
+        {
+            "name": "labels.txt",
+            "description": "Labels for categories that the model can recognize.",
+            "type": "TENSOR_AXIS_LABELS",
+        }
+    ]
     image = md["metadata"]["subgraph_metadata"][0]["input_tensor_metadata"][0]
     assert image["content"]["content_properties"] == {"color_space": "RGB"}
     x = np.random.default_rng(1).integers(-128, 127, (1, 8, 8, 3), dtype=np.int8)
@@ -113,25 +126,40 @@ def _variants():
     out.append(("ScaNN index file", model(associatedFiles=[file(kinds.SCANN_INDEX_FILE)])))
     out.append(("associated file version", model(associatedFiles=[file(kinds.TENSOR_AXIS_LABELS, "v2")])))
     out.append(("input process units", model(inputProcessUnits=[])))
-    out.append(("BERT tokenizer", model(inputProcessUnits=[unit(opts.BertTokenizerOptions,
-                                                                 md_fb.BertTokenizerOptionsT())])))  # fmt: skip
-    out.append(("regex tokenizer", model(outputProcessUnits=[unit(opts.RegexTokenizerOptions,
-                                                                  md_fb.RegexTokenizerOptionsT())])))  # fmt: skip
+    out.append(
+        ("BERT tokenizer", model(inputProcessUnits=[unit(opts.BertTokenizerOptions, md_fb.BertTokenizerOptionsT())]))
+    )
+    out.append(
+        (
+            "regex tokenizer",
+            model(outputProcessUnits=[unit(opts.RegexTokenizerOptions, md_fb.RegexTokenizerOptionsT())]),
+        )
+    )
     out.append(("tensor groups", model(inputTensorGroups=[md_fb.TensorGroupT()])))
     out.append(("custom metadata", model(customMetadata=[md_fb.CustomMetadataT()])))
     audio = model()
     content = md_fb.ContentT()
-    content.contentPropertiesType, content.contentProperties = (md_fb.ContentProperties.AudioProperties,
-                                                                md_fb.AudioPropertiesT())  # fmt: skip
+    content.contentPropertiesType, content.contentProperties = (
+        md_fb.ContentProperties.AudioProperties,
+        md_fb.AudioPropertiesT(),
+    )
     audio.subgraphMetadata[0].inputTensorMetadata[0].content = content
     out.append(("audio properties", audio))
     return out
 
 
-EXPECTED = {"nothing new": "1.0.0", "vocabulary file": "1.0.1", "ScaNN index file": "1.4.0",
-            "associated file version": "1.4.1", "input process units": "1.1.0", "BERT tokenizer": "1.1.0",
-            "regex tokenizer": "1.2.1", "tensor groups": "1.2.0", "custom metadata": "1.5.0",
-            "audio properties": "1.3.0"}  # fmt: skip
+EXPECTED = {
+    "nothing new": "1.0.0",
+    "vocabulary file": "1.0.1",
+    "ScaNN index file": "1.4.0",
+    "associated file version": "1.4.1",
+    "input process units": "1.1.0",
+    "BERT tokenizer": "1.1.0",
+    "regex tokenizer": "1.2.1",
+    "tensor groups": "1.2.0",
+    "custom metadata": "1.5.0",
+    "audio properties": "1.3.0",
+}
 
 
 def test_min_parser_version_follows_the_schema_members():
@@ -159,8 +187,7 @@ def test_min_parser_version_matches_the_native_rule():
 
 @pytest.mark.needs("libusb")
 @pytest.mark.parametrize(("input_type", "grayscale"), [("int8", False), ("uint8", True), ("float32", False)])
-def test_same_bytes_as_the_official_writer_and_the_official_displayer_reads_it(models, labels, input_type,
-                                                                                grayscale):  # fmt: skip
+def test_same_bytes_as_the_official_writer_and_the_official_displayer_reads_it(models, labels, input_type, grayscale):
     metadata = _official()
     from tensorflow_lite_support.metadata import metadata_schema_py_generated as md_fb
     from tensorflow_lite_support.metadata import schema_py_generated as schema_fb

@@ -109,7 +109,11 @@ def test_progress_bars_on_a_terminal_and_plain_lines_otherwise(tmp_path):
     for bar in ("tiny: stages", "training 3 epoch(s)", "benchmark runs"):
         assert bar in tty, tty[-2000:]
     assert "time left" in tty
-    piped = subprocess.run([exe, "optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "b")],
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    piped = subprocess.run(
+        [exe, "optimize", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert piped.returncode == 0 and "time left" not in piped.stderr and "\x1b[" not in piped.stderr
     assert "I train    done in" in piped.stderr

@@ -28,9 +28,13 @@ def test_everything_present_is_exit_0_and_every_route_ran():
     assert result.exit_code == 0, result.output
     by_name = {c["name"]: c for c in report["checks"]}
     routes = [c for c in report["checks"] if c["kind"] == "core"]
-    assert [c["name"] for c in routes] == ["route: tf_keras -> TFLite", "route: tf2onnx",
-                                           "route: onnxruntime static int8", "route: Keras 3 rebuild",
-                                           "route: Keras 3 SavedModel"]  # fmt: skip
+    assert [c["name"] for c in routes] == [
+        "route: tf_keras -> TFLite",
+        "route: tf2onnx",
+        "route: onnxruntime static int8",
+        "route: Keras 3 rebuild",
+        "route: Keras 3 SavedModel",
+    ]
     assert all(c["status"] == "ok" and c["seconds"] > 0 for c in routes)
     assert by_name["tensorflow"]["detail"] == "2.21.0" and by_name["tflite-support"]["status"] == "ok"
     assert {"adb", "ssh", "sshd", "chromium", "MLflow (report.mlflow)", "Ray (sweep --executor ray)"} <= set(by_name)

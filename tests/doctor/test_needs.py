@@ -37,8 +37,12 @@ def test_nothing_missing_means_nothing_is_installed(monkeypatch):
 
 def test_the_script_runs_with_the_standard_library_alone():
     # The set-up runs it with the system's Python before .venv exists: -I ignores site-packages and the user's env.
-    out = subprocess.run([sys.executable, "-I", "-S", str(REPO / "edgeopt/doctor/needs.py"), "check", "--for", "demo"],
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", str(REPO / "edgeopt/doctor/needs.py"), "check", "--for", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode in (0, 1), out.stderr
     assert out.stdout.startswith("venv ")
 

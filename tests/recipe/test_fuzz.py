@@ -11,9 +11,38 @@ from edgeopt.recipe import parse_recipe
 from tests.conftest import REPO, TINY_RECIPE
 
 SEEDS = [TINY_RECIPE, (REPO / "recipes" / "quickstart.yaml").read_text()]
-WEIRD = ["", " ", ":", "- ", "{", "}", "[", "]", "&a", "*a", "!!python/object:os.system", "\t", "'", '"', "#",
-         "\x00", "é", "1e999", "-1", "0", "null", "~", "yes", "NaN", ".inf", "[1, 2]", "{a: 1}", "' '", "---",
-         "..."]  # fmt: skip
+WEIRD = [
+    "",
+    " ",
+    ":",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "&a",
+    "*a",
+    "!!python/object:os.system",
+    "\t",
+    "'",
+    '"',
+    "#",
+    "\x00",
+    "é",
+    "1e999",
+    "-1",
+    "0",
+    "null",
+    "~",
+    "yes",
+    "NaN",
+    ".inf",
+    "[1, 2]",
+    "{a: 1}",
+    "' '",
+    "---",
+    "...",
+]
 
 
 @st.composite

@@ -57,5 +57,14 @@ def test_schema_lists_sections_in_pipeline_order():
     from edgeopt.recipe.schema import SECTION_ORDER
 
     assert SECTION_ORDER == [
-        "data", "model", "train", "prune", "cluster", "quantize", "export", "verify", "bench", "report"
-    ]  # fmt: skip
+        "data",
+        "model",
+        "train",
+        "prune",
+        "cluster",
+        "quantize",
+        "export",
+        "verify",
+        "bench",
+        "report",
+    ]

@@ -62,8 +62,20 @@ def phone(tmp_path, monkeypatch):
 
 
 def _bench(phone, target="adb://R5CT1234ABC", *extra):
-    args = ["bench", str(phone["model"]), "--target", target, "--adb", str(phone["adb"]), "--benchmark-model",
-            str(phone["binary"]), "--rounds", "1", "--json", *extra]  # fmt: skip
+    args = [
+        "bench",
+        str(phone["model"]),
+        "--target",
+        target,
+        "--adb",
+        str(phone["adb"]),
+        "--benchmark-model",
+        str(phone["binary"]),
+        "--rounds",
+        "1",
+        "--json",
+        *extra,
+    ]
     return CliRunner().invoke(cli, args)
 
 

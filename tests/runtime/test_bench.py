@@ -49,8 +49,24 @@ def test_xnnpack_can_be_switched_off_and_ort_levels_chosen(files):
 
 def test_bench_cli_interleaves_rounds_per_thread_count_in_subprocesses(files, tmp_path):
     out = tmp_path / "bench.json"
-    args = ["bench", str(files / "f32.tflite"), str(files / "i8.tflite"), "--threads", "1,2", "--rounds", "2",
-            "--min-runs", "20", "--min-seconds", "0", "--warmup", "2", "--json", "-o", str(out)]  # fmt: skip
+    args = [
+        "bench",
+        str(files / "f32.tflite"),
+        str(files / "i8.tflite"),
+        "--threads",
+        "1,2",
+        "--rounds",
+        "2",
+        "--min-runs",
+        "20",
+        "--min-seconds",
+        "0",
+        "--warmup",
+        "2",
+        "--json",
+        "-o",
+        str(out),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())

@@ -74,10 +74,26 @@ def _leftovers() -> set[str]:
 
 
 def _bench(sshd, model, *extra, known_hosts=None):
-    args = ["bench", str(model), "--target", f"ssh://{sshd['user']}@127.0.0.1:{sshd['port']}",
-            "--ssh-key", str(sshd["root"] / "user_key"), "--remote-python", sys.executable,
-            "--known-hosts", str(known_hosts or sshd["root"] / "known_hosts"),
-            "--rounds", "1", "--min-runs", "20", "--min-seconds", "0", "--json", *extra]  # fmt: skip
+    args = [
+        "bench",
+        str(model),
+        "--target",
+        f"ssh://{sshd['user']}@127.0.0.1:{sshd['port']}",
+        "--ssh-key",
+        str(sshd["root"] / "user_key"),
+        "--remote-python",
+        sys.executable,
+        "--known-hosts",
+        str(known_hosts or sshd["root"] / "known_hosts"),
+        "--rounds",
+        "1",
+        "--min-runs",
+        "20",
+        "--min-seconds",
+        "0",
+        "--json",
+        *extra,
+    ]
     return CliRunner().invoke(cli, args)
 
 
@@ -142,8 +158,11 @@ def _pipeline(sshd, tmp_path, known):
     import edgeopt
 
     recipe = tmp_path / "remote.yaml"
-    recipe.write_text(PIPELINE.format(user=sshd["user"], port=sshd["port"], key=sshd["root"] / "user_key",
-                                      known=known, python=sys.executable))  # fmt: skip
+    recipe.write_text(
+        PIPELINE.format(
+            user=sshd["user"], port=sshd["port"], key=sshd["root"] / "user_key", known=known, python=sys.executable
+        )
+    )
     return edgeopt.optimize(recipe, run_dir=tmp_path / "run")
 
 

@@ -38,11 +38,18 @@ def _write(folder: Path, calibration: str = "[50, 100000]") -> Path:
 
 
 def test_grid_and_points_expand_in_order_and_overrides_create_sections():
-    spec = SweepSpec(name="s", base="b.yaml", grid={"model.width": [0.5, 1.0], "prune.target_sparsity": [0.5]},
-                     points=[{"model.width": 2.0}, {"model.width": 0.5, "prune.target_sparsity": 0.5}])  # fmt: skip
+    spec = SweepSpec(
+        name="s",
+        base="b.yaml",
+        grid={"model.width": [0.5, 1.0], "prune.target_sparsity": [0.5]},
+        points=[{"model.width": 2.0}, {"model.width": 0.5, "prune.target_sparsity": 0.5}],
+    )
     points = expand(spec)
-    assert points == [{"model.width": 0.5, "prune.target_sparsity": 0.5},
-                      {"model.width": 1.0, "prune.target_sparsity": 0.5}, {"model.width": 2.0}]  # fmt: skip
+    assert points == [
+        {"model.width": 0.5, "prune.target_sparsity": 0.5},
+        {"model.width": 1.0, "prune.target_sparsity": 0.5},
+        {"model.width": 2.0},
+    ]
     recipe = apply({"name": "x", "model": {"arch": "tiny_cnn"}}, points[0])
     assert recipe == {"name": "x", "model": {"arch": "tiny_cnn", "width": 0.5}, "prune": {"target_sparsity": 0.5}}
     assert trial_id(3, points[0]) == "t03-model.width=0.5-prune.target_sparsity=0.5"
@@ -62,8 +69,12 @@ def test_local_sweep_isolates_a_failing_trial_writes_results_and_resumes(tmp_pat
     assert len({t["pid"] for t in trials}) == 4  # each trial in its own worker process
     rows = list(csv.DictReader((out / "results.csv").open()))
     ok_rows = [r for r in rows if r["status"] == "ok"]
-    assert len(ok_rows) == 8 and {r["artifact"] for r in ok_rows} == {"tflite_float32", "tflite_int8",
-                                                                      "onnx_float32", "onnx_int8"}  # fmt: skip
+    assert len(ok_rows) == 8 and {r["artifact"] for r in ok_rows} == {
+        "tflite_float32",
+        "tflite_int8",
+        "onnx_float32",
+        "onnx_int8",
+    }
     assert all(float(r["top1"]) > 0 and float(r["p50_ms"]) > 0 and int(r["bytes"]) > 0 for r in ok_rows)
     assert {r["set:model.width"] for r in ok_rows} == {"0.5", "1.0"}
     assert any(r["pareto"] == "True" for r in ok_rows)
@@ -101,14 +112,36 @@ def loopback_namespace():
 def test_ray_sweep_on_a_real_two_cpu_cluster(tmp_path, loopback_namespace):
     netns = loopback_namespace
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    start = [*netns, str(BIN / "ray"), "start", "--head", "--num-cpus", "2", "--node-ip-address", "127.0.0.1",
-             "--port", "6399", "--include-dashboard", "false"]  # fmt: skip
+    start = [
+        *netns,
+        str(BIN / "ray"),
+        "start",
+        "--head",
+        "--num-cpus",
+        "2",
+        "--node-ip-address",
+        "127.0.0.1",
+        "--port",
+        "6399",
+        "--include-dashboard",
+        "false",
+    ]
     subprocess.run(start, check=True, capture_output=True, env=env, timeout=120)
     try:
         sweep = _write(tmp_path, "[50]")
         t0 = time.perf_counter()
-        cmd = [*netns, str(BIN / "edgeopt"), "sweep", str(sweep), "-o", str(tmp_path / "out"), "--executor", "ray",
-               "--address", "127.0.0.1:6399"]  # fmt: skip
+        cmd = [
+            *netns,
+            str(BIN / "edgeopt"),
+            "sweep",
+            str(sweep),
+            "-o",
+            str(tmp_path / "out"),
+            "--executor",
+            "ray",
+            "--address",
+            "127.0.0.1:6399",
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
         assert "on Ray at 127.0.0.1:6399, 1 CPU(s) each" in result.stderr
@@ -123,11 +156,14 @@ def test_ray_sweep_on_a_real_two_cpu_cluster(tmp_path, loopback_namespace):
 
 
 def test_device_measurements_are_serialized_per_device(tmp_path):
-    code = ("import sys, time; from edgeopt.runtime.device_lock import device_lock\n"
-            "with device_lock('ssh://pi@board'):\n"
-            "    t = time.time(); time.sleep(1.0); print(t, time.time())\n")  # fmt: skip
+    code = (
+        "import sys, time; from edgeopt.runtime.device_lock import device_lock\n"
+        "with device_lock('ssh://pi@board'):\n"
+        "    t = time.time(); time.sleep(1.0); print(t, time.time())\n"
+    )
     env = {**os.environ, "EDGEOPT_LOCK_DIR": str(tmp_path)}
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
-             for _ in range(2)]  # fmt: skip
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)
+    ]
     spans = sorted(tuple(map(float, p.communicate(timeout=60)[0].split())) for p in procs)
     assert spans[1][0] >= spans[0][1] - 0.01  # the second started only after the first let go

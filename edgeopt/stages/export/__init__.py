@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def run(ctx: StageContext) -> StageOutput:
-    cfg, model = ctx.recipe.export, ctx.load_model()
+    cfg, model = ctx.config.files, ctx.load_model()
     calibration = np.load(ctx.need("quantize").path("calibration")) if ctx.has("quantize") else None
     with tempfile.TemporaryDirectory(prefix="edgeopt-savedmodel-") as work:
         saved_model = None
@@ -65,7 +65,7 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
         artifacts.append(entry)
         log.info("export: %s (%s bytes)", files[name], f"{path.stat().st_size:,}")
 
-    q = ctx.recipe.quantize
+    q = ctx.config.quantize
     follow = None
     if q is not None and ((q.method == "ptq" and q.diagnose) or q.max_drop is not None):
         from edgeopt.stages.export.auto import Int8Follow
@@ -115,8 +115,16 @@ def _export_all(ctx: StageContext, cfg, model, calibration, saved_model) -> Stag
             if qat_model is not None:
                 export_onnx_qat(qat_model, ctx.out(files["onnx_int8"]), cfg.onnx_opset)
             else:
-                quantize_onnx_int8(ctx.out(float_file), ctx.out(files["onnx_int8"]), calibration, q.per_channel,
-                                   q.onnx_activations, q.onnx_weights, q.onnx_format, q.onnx_calibration)  # fmt: skip
+                quantize_onnx_int8(
+                    ctx.out(float_file),
+                    ctx.out(files["onnx_int8"]),
+                    calibration,
+                    q.per_channel,
+                    q.onnx_activations,
+                    q.onnx_weights,
+                    q.onnx_format,
+                    q.onnx_calibration,
+                )
             after = None
             if follow is not None:
                 kept, budget, diagnosis = follow.onnx(ctx.out(float_file), ctx.out(files["onnx_int8"]))

@@ -18,7 +18,7 @@ class Int8Follow:
 
     def __init__(self, ctx, model, calibration, saved_model) -> None:
         self.ctx, self.model, self.calibration, self.saved_model = ctx, model, calibration, saved_model
-        self.cfg = ctx.recipe.quantize
+        self.cfg, self.seed, self.qat = ctx.config.quantize, ctx.config.seed, ctx.config.qat
         # The diagnosis explains a post-training conversion; a QAT file's ranges come from training.
         self.diagnose = self.cfg.method == "ptq" and (self.cfg.diagnose or self.cfg.strategy == "auto")
         self.layers = {layer.name for layer in getattr(model, "layers", [])}
@@ -41,22 +41,21 @@ class Int8Follow:
         ds, n = self.ctx.dataset, len(self.calibration)
         if n >= len(ds.y_train):
             return None
-        return calibration_samples(ds, min(len(ds.y_train), n * self.cfg.calibration_boost), self.ctx.recipe.seed)
+        return calibration_samples(ds, min(len(ds.y_train), n * self.cfg.calibration_boost), self.seed)
 
     @cache  # noqa: B019
     def qat_model(self):
         from edgeopt.compress.qat import train_qat
 
-        log.info("auto: QAT fine-tuning for %d epoch(s)", self.cfg.qat_epochs)
-        model, _, _ = train_qat(self.ctx.load_model(), self.ctx.dataset, self.cfg, self.ctx.recipe.seed,
-                                pruned=self.ctx.recipe.prune is not None,
-                                clustered=self.ctx.recipe.cluster is not None)  # fmt: skip
+        log.info("auto: QAT fine-tuning for %d epoch(s)", self.qat.epochs)
+        model, _, _ = train_qat(self.ctx.load_model(), self.ctx.dataset, self.qat, self.seed)
         return model
 
     def _inputs(self, ranking, keep_float):
         from edgeopt.autoquant.chains import Inputs
 
-        qat = None if self.ctx.model_route == "keras3_savedmodel_ptq" else self.qat_model
+        # The QAT fallback is configured (stage_configs.export_config) only when strategy auto lists it.
+        qat = None if self.ctx.model_route == "keras3_savedmodel_ptq" or self.qat is None else self.qat_model
         return Inputs(self.cfg, self.calibration, self.more_calibration(), ranking, keep_float, qat)
 
     def _settle(self, path: Path, attempts) -> tuple[Path, dict | None]:
@@ -75,8 +74,9 @@ class Int8Follow:
         diagnosis, ranking, keep_float = None, [], None
         if self.diagnose:
             try:
-                ranking, graph = sensitivity(lambda: converter_for(self.model, self.saved_model), self.calibration,
-                                             self.x_diag, self.layers)  # fmt: skip
+                ranking, graph = sensitivity(
+                    lambda: converter_for(self.model, self.saved_model), self.calibration, self.x_diag, self.layers
+                )
                 keep_float = lambda row: graph.keep_float(row["node"])  # noqa: E731
                 diagnosis = _diagnosis("TFLite QuantizationDebugger", ranking, len(self.x_diag))
             except EdgeoptError as exc:
@@ -98,8 +98,16 @@ class Int8Follow:
                     qdq = path
                     if c.onnx_format != "qdq":  # qdq_loss_debug reads Q/DQ pairs: diagnose a QDQ twin
                         qdq = Path(work) / "twin.onnx"
-                        quantize_onnx_int8(float_path, qdq, self.calibration, c.per_channel, c.onnx_activations,
-                                           c.onnx_weights, "qdq", c.onnx_calibration)  # fmt: skip
+                        quantize_onnx_int8(
+                            float_path,
+                            qdq,
+                            self.calibration,
+                            c.per_channel,
+                            c.onnx_activations,
+                            c.onnx_weights,
+                            "qdq",
+                            c.onnx_calibration,
+                        )
                     ranking = donnx.sensitivity(float_path, qdq, self.x_diag, self.layers)
                 graph = donnx.graph(float_path)
                 keep_float = lambda row: graph.keep_float(row["tensor"])  # noqa: E731
@@ -109,13 +117,14 @@ class Int8Follow:
             except EdgeoptError as exc:
                 diagnosis = {"error": str(exc)}
                 log.warning("export: ONNX per-layer diagnosis failed: %s", exc)
-        attempts = onnx_attempts(self._inputs(ranking, keep_float), float_path, self.ctx.recipe.export.onnx_opset)
+        attempts = onnx_attempts(self._inputs(ranking, keep_float), float_path, self.ctx.config.files.onnx_opset)
         return (*self._settle(path, attempts), diagnosis)  # type: ignore[return-value]
 
 
 def _diagnosis(tool: str, ranking: list[dict], samples: int) -> dict:
     if ranking:
         top = ranking[0]
-        log.info("export: most sensitive tensor (%s): %s, SQNR %.1f dB", tool, top["layer"] or top["tensor"],
-                 top["sqnr_db"])  # fmt: skip
+        log.info(
+            "export: most sensitive tensor (%s): %s, SQNR %.1f dB", tool, top["layer"] or top["tensor"], top["sqnr_db"]
+        )
     return {"tool": tool, "samples": samples, "metric": "sqnr_db", "layers": ranking}

@@ -51,8 +51,11 @@ def _quantizing(float_path: Path, path: Path, what: str) -> Iterator[tuple[str, 
         prepared = Path(work) / "prepared.onnx"
         try:
             # The histogram calibrators print progress to stdout; keep it out of the CLI's output.
-            with atomic_path(path) as tmp, captured_native_stderr("onnxruntime quantization"), \
-                    contextlib.redirect_stdout(io.StringIO()):  # fmt: skip
+            with (
+                atomic_path(path) as tmp,
+                captured_native_stderr("onnxruntime quantization"),
+                contextlib.redirect_stdout(io.StringIO()),
+            ):
                 quant_pre_process(str(float_path), str(prepared))
                 yield str(prepared), str(tmp)
         except Exception as exc:
@@ -92,13 +95,18 @@ def quantize_onnx_int8(
     )
 
     qtype = {"uint8": QuantType.QUInt8, "int8": QuantType.QInt8, "int16": QuantType.QInt16}
-    calib = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
-             "percentile": CalibrationMethod.Percentile}[method]  # fmt: skip
+    calib = {
+        "minmax": CalibrationMethod.MinMax,
+        "entropy": CalibrationMethod.Entropy,
+        "percentile": CalibrationMethod.Percentile,
+    }[method]
 
     from edgeopt import progress
 
-    with _quantizing(float_path, path, "static") as (prepared, out), \
-            progress.task("calibrating ONNX int8", total=len(calibration)) as bar:  # fmt: skip
+    with (
+        _quantizing(float_path, path, "static") as (prepared, out),
+        progress.task("calibrating ONNX int8", total=len(calibration)) as bar,
+    ):
         quantize_static(
             prepared,
             out,
