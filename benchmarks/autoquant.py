@@ -64,10 +64,10 @@ def _qat_onnx_levels(work: Path) -> dict:
 
     from edgeopt.compress.qat import train_qat
     from edgeopt.data import load_dataset
+    from edgeopt.formats.onnx.convert import export_onnx_qat
     from edgeopt.models.io import load_keras_model
     from edgeopt.recipe.schema import DataConfig
     from edgeopt.recipe.stage_configs import QatSettings
-    from edgeopt.stages.export.onnx import export_onnx_qat
 
     qat_settings = QatSettings(epochs=2, learning_rate=1e-4, batch_size=32, pruned=False, clustered=False)
     ds = load_dataset(DataConfig(image_size=16, channels=1), seed=0)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import edgeopt
-from edgeopt.inspect.onnx import read_onnx
-from edgeopt.inspect.tflite import read_tflite
+from edgeopt.formats.onnx.read import read_onnx
+from edgeopt.formats.tflite.read import read_tflite
 
 pytestmark = pytest.mark.slow
 

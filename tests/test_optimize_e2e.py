@@ -72,7 +72,7 @@ def test_report_json_has_every_artifact_measured(tiny_run):
 
 
 def test_int8_tflite_has_no_float_compute_operator_in_the_file(tiny_run):
-    from edgeopt.inspect.tflite import read_tflite
+    from edgeopt.formats.tflite.read import read_tflite
 
     _, run_dir, _ = tiny_run
     report = json.loads((run_dir / "report.json").read_text())
@@ -97,8 +97,8 @@ def test_int8_activations_leave_float_islands_that_the_check_reports(tiny_run, t
     """The same check flags onnxruntime's float fallback, so it is not vacuous."""
     import numpy as np
 
-    from edgeopt.inspect.onnx import read_onnx
-    from edgeopt.stages.export.onnx import quantize_onnx_int8
+    from edgeopt.formats.onnx.convert import quantize_onnx_int8
+    from edgeopt.formats.onnx.read import read_onnx
 
     _, run_dir, _ = tiny_run
     export_dir = next(run_dir.glob("05-export-*"))

@@ -10,26 +10,16 @@ import logging
 import os
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from edgeopt import metrics
+from edgeopt.autoquant.chains import Attempt
 from edgeopt.errors import EdgeoptError
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Attempt:
-    label: str
-    kind: str  # the quantize.fallbacks entry that enables it
-    build: Callable[[Path], dict] | None = None  # writes the candidate file; returns details for the report
-    skipped: str | None = None  # why this fix does not apply
-    precision: str = "int8"
-    suffix: str = ""  # file name suffix when this attempt is the one kept
 
 
 @dataclass

@@ -50,8 +50,8 @@ def build_bundles(src: BundleSource, targets: list[str], out_root: Path) -> list
 
 def _bundle(src: BundleSource, target: str, out: Path, tflite: dict | None, onnx: dict | None) -> dict:
     from edgeopt.bundle import card, ort_format, tflite_metadata
-    from edgeopt.inspect.onnx import read_onnx
-    from edgeopt.inspect.tflite import read_tflite
+    from edgeopt.formats.onnx.read import read_onnx
+    from edgeopt.formats.tflite.read import read_tflite
 
     if out.exists():
         shutil.rmtree(out)

@@ -93,7 +93,7 @@ class _Routes:
         return f"{path.name} runs, max |diff| vs Keras {diff:.1e}"
 
     def tflite(self) -> str:
-        from edgeopt.stages.export.tflite import export_tflite
+        from edgeopt.formats.tflite.convert import export_tflite
 
         self.tf_keras_model()
         export_tflite(self.model, self.work / "model_float32.tflite", "float32")
@@ -102,7 +102,7 @@ class _Routes:
         return "float32 and int8 files; " + self._agrees(self.work / "model_int8.tflite", 0.1)
 
     def tf2onnx(self) -> str:
-        from edgeopt.stages.export.onnx import export_onnx_float
+        from edgeopt.formats.onnx.convert import export_onnx_float
 
         if not hasattr(self, "model"):
             self.tf_keras_model()
@@ -110,7 +110,7 @@ class _Routes:
         return self._agrees(self.work / "model_float32.onnx", 1e-5)
 
     def ort_static(self) -> str:
-        from edgeopt.stages.export.onnx import quantize_onnx_int8
+        from edgeopt.formats.onnx.convert import quantize_onnx_int8
 
         quantize_onnx_int8(self.work / "model_float32.onnx", self.work / "model_int8.onnx", self.x, per_channel=True)
         return self._agrees(self.work / "model_int8.onnx", 0.1)
@@ -135,8 +135,8 @@ class _Routes:
         return f"Keras 3 .keras file rebuilt in tf_keras ({len(rebuilt.layers)} layers, outputs agree)"
 
     def savedmodel(self) -> str:
+        from edgeopt.formats.tflite.convert import export_tflite
         from edgeopt.models.keras3_convert import export_savedmodel
-        from edgeopt.stages.export.tflite import export_tflite
 
         if not hasattr(self, "k3_model"):
             self.keras3_model()

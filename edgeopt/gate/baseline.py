@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edgeopt import formats
 from edgeopt.errors import RecipeError
 
 BASELINE_VERSION = 1
-RUNTIME = {"tflite": "ai_edge_litert", "onnx": "onnxruntime"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def entries_of(report: dict) -> list[dict]:
         entry = {
             "recipe": report["recipe"],
             "artifact": a["name"],
-            "runtime": RUNTIME[a["format"]],
+            "runtime": formats.get(a["format"]).runtime,
             "isa": isa,
             "bytes": a["bytes"],
         }

@@ -12,73 +12,20 @@ from edgeopt.errors import InputRejected
 
 
 def inspect_file(path: Path) -> dict:
+    """An exported model file through its format's backend (edgeopt.formats), or a .keras file's config."""
+    from edgeopt import formats
+
     kind = path.suffix.lower()
-    readers = {".tflite": _tflite, ".onnx": _onnx, ".ort": _ort, ".keras": _keras}
-    if kind not in readers:
-        raise InputRejected(f"{path}: cannot inspect {kind or 'a file without suffix'}; expected {', '.join(readers)}")
+    if kind != ".keras" and kind not in formats.suffixes():
+        known = ", ".join([*formats.suffixes(), ".keras"])
+        raise InputRejected(f"{path}: cannot inspect {kind or 'a file without suffix'}; expected {known}")
     try:
-        out = readers[kind](path)
+        out = _keras(path) if kind == ".keras" else formats.for_path(path).inspect(path)
     except InputRejected:
         raise
     except Exception as exc:  # a corrupt or foreign file: say which and why
         raise InputRejected(f"{path}: not a readable {kind} model ({type(exc).__name__}: {exc})") from exc
     return {"file": str(path), "format": kind[1:], "bytes": path.stat().st_size, **out}
-
-
-def _tflite(path: Path) -> dict:
-    from edgeopt.inspect.tflite import read_tflite
-
-    s = read_tflite(path).to_dict()
-    for t in s["inputs"] + s["outputs"]:
-        t["layout"] = "NHWC" if len(t["shape"]) == 4 else None
-    try:
-        from edgeopt.bundle.tflite_metadata import read
-
-        s["metadata"] = read(path)
-    except Exception as exc:  # metadata tooling missing or broken: the rest is still useful
-        s["metadata"] = {"error": str(exc)}
-    s.pop("weights")
-    return s
-
-
-def _onnx(path: Path) -> dict:
-    import onnx
-
-    from edgeopt.inspect.onnx import read_onnx
-
-    s = read_onnx(path, executed=True)
-    model = onnx.load(str(path), load_external_data=False)
-    dtype = {v: k for k, v in onnx.TensorProto.DataType.items()}
-    sizes: Counter = Counter()
-    for init in model.graph.initializer:
-        sizes[dtype.get(init.data_type, "UNKNOWN")] += len(init.raw_data) or init.ByteSize()
-    s["constant_bytes"] = dict(sizes)
-    ops = sum(s["executed_op_counts"].values()) or 1
-    s["float_compute_ops"] = s.pop("executed_float_compute_ops")
-    s["executed_float_share"] = round(len(s["float_compute_ops"]) / ops, 4)
-    s["metadata"] = {p.key: p.value for p in model.metadata_props} or None
-    for t in s["inputs"] + s["outputs"]:
-        t["layout"] = "NHWC" if len(t["shape"]) == 4 else None
-    s.pop("weights")
-    return s
-
-
-def _ort(path: Path) -> dict:
-    import onnxruntime as ort
-    from onnxruntime.tools.ort_format_model.ort_flatbuffers_py.fbs import InferenceSession
-
-    buf = path.read_bytes()
-    if not InferenceSession.InferenceSession.InferenceSessionBufferHasIdentifier(buf, 0):
-        raise InputRejected(f"{path}: not an ORT format file (identifier 'ORTM' missing)")
-    graph = InferenceSession.InferenceSession.GetRootAs(buf, 0).Model().Graph()
-    ops = Counter(
-        (graph.Nodes(i).Domain() or b"ai.onnx").decode() + ":" + graph.Nodes(i).OpType().decode()
-        for i in range(graph.NodesLength())
-    )
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])  # loaded, not run
-    io = [{"name": v.name, "dtype": v.type, "shape": v.shape} for v in session.get_inputs()]
-    out = [{"name": v.name, "dtype": v.type, "shape": v.shape} for v in session.get_outputs()]
-    return {"op_counts": dict(ops.most_common()), "inputs": io, "outputs": out}
 
 
 def _keras(path: Path) -> dict:

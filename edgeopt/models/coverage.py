@@ -71,10 +71,10 @@ KINDS = (
 def measure(kind: str) -> dict[str, str]:
     """{"tflite": "int8" | "float: OPS" | "fails: why", "onnx": ...} for one layer kind."""
     from edgeopt.errors import ToolchainError
-    from edgeopt.inspect.onnx import read_onnx
-    from edgeopt.inspect.tflite import read_tflite
-    from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
-    from edgeopt.stages.export.tflite import export_tflite
+    from edgeopt.formats.onnx.convert import export_onnx_float, quantize_onnx_int8
+    from edgeopt.formats.onnx.read import read_onnx
+    from edgeopt.formats.tflite.convert import export_tflite
+    from edgeopt.formats.tflite.read import read_tflite
 
     model = _model(kind)
     calib = np.random.default_rng(0).random((8, *model.input_shape[1:]), dtype=np.float32)

@@ -26,7 +26,6 @@ SELF_CHECK = """<script>
   if (shown.length !== plots.length) console.error(`report: ${shown.length} of ${plots.length} plots rendered`);
 })();
 </script>"""
-COLORS = {"tflite": "#1f77b4", "onnx": "#d62728"}
 
 
 def pareto_front(points: list[tuple[float, float, str]]) -> list[str]:
@@ -70,7 +69,7 @@ def _tradeoff(arts: list[dict]) -> str | None:
             x,
             y,
             s=60 + 600 * a["bytes"] / biggest,
-            color=COLORS.get(a["format"], "gray"),
+            color=_color(a["format"]),
             alpha=0.55,
             edgecolors="black" if on else "none",
             linewidths=2 if on else 0,
@@ -100,7 +99,7 @@ def _sensitivity(arts: list[dict]) -> str | None:
         ax.barh(
             [r["layer"] or r["tensor"][-30:] for r in rows],
             [r["sqnr_db"] for r in rows],
-            color=COLORS.get(a["format"], "gray"),
+            color=_color(a["format"]),
         )
         ax.set_title(a["name"], fontsize=10)
         ax.set_xlabel("SQNR, dB (lower = more sensitive)")
@@ -109,15 +108,22 @@ def _sensitivity(arts: list[dict]) -> str | None:
     return _figure("plot-sensitivity", _svg(fig), caption, wide=len(diag) > 1)
 
 
+def _color(fmt: str) -> str:
+    from edgeopt import formats
+
+    return formats.FORMATS[fmt].color if fmt in formats.FORMATS else "gray"
+
+
 def _sparsity(arts: list[dict]) -> str | None:
     import matplotlib.pyplot as plt
 
-    tfl = next((a for a in arts if a["format"] == "tflite" and a.get("contents", {}).get("weights")), None)
+    # The first file that lists its kernels (TFLite reads them from the flatbuffer): sparsity per weighted layer.
+    tfl = next((a for a in arts if a.get("contents", {}).get("weights")), None)
     if tfl is None:
         return None
     weights = tfl["contents"]["weights"]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.bar(range(len(weights)), [w.get("sparsity", 0.0) for w in weights], color=COLORS["tflite"])
+    ax.bar(range(len(weights)), [w.get("sparsity", 0.0) for w in weights], color=_color(tfl["format"]))
     ax.set_xlabel("weighted layer (file order)")
     ax.set_ylabel("share of zero weights")
     ax.set_ylim(0, 1)
@@ -135,7 +141,7 @@ def _latency(arts: list[dict]) -> str | None:
         return None
     fig, ax = plt.subplots(figsize=(6, 4))
     for i, a in enumerate(timed):
-        lat, color = a["latency"], COLORS.get(a["format"], "gray")
+        lat, color = a["latency"], _color(a["format"])
         ax.plot([i, i], [lat["min_ms"], lat["p99_ms"]], color=color, linewidth=1)
         ax.add_patch(
             plt.Rectangle((i - 0.2, lat["p50_ms"]), 0.4, lat["p90_ms"] - lat["p50_ms"], color=color, alpha=0.4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from edgeopt import formats
+
 
 def fmt_bytes(n: int) -> str:
     return f"{n / 1024:,.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.2f} MiB"
@@ -158,16 +160,6 @@ def render_markdown(report: dict) -> str:
     lines += contents_table(report)
     lines += ["", f"Result: **{'PASS' if report['passed'] else 'FAIL'}**", ""]
     for a in report["artifacts"]:
-        c = a.get("contents", {})
-        if a["format"] == "tflite" and a["precision"] == "int8":
-            lines.append(
-                f"- `{a['name']}`: {c.get('int8_compute_share', 0):.0%} of compute operators run in int8; "
-                f"float compute operators: {', '.join(c.get('float_compute_ops', [])) or 'none'}."
-            )
-        if a["format"] == "onnx" and a["precision"] == "int8":
-            islands = c.get("executed_float_compute_ops", [])
-            lines.append(
-                f"- `{a['name']}`: QDQ format ({c.get('qdq_nodes', 0)} Q/DQ nodes); compute operators onnxruntime "
-                f"still runs in float after fusion: {', '.join(islands) or 'none'}."
-            )
+        if a["precision"] == "int8" and a["format"] in formats.FORMATS:
+            lines.append(formats.FORMATS[a["format"]].int8_summary(a))
     return "\n".join(lines) + "\n"

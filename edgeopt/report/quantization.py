@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from edgeopt import formats
+
 TOP_LAYERS = 10
 
 
@@ -22,17 +24,17 @@ def sensitivity_section(report: dict) -> list[str]:
         if "error" in d:
             lines += ["", f"{a['name']}: diagnosis failed: {d['error']}"]
             continue
-        onnx = a["format"] == "onnx"
+        key, title = formats.get(a["format"]).diagnosis_column
         note = f"; {d['note']}" if "note" in d else ""
         lines += [
             "",
             f"### {a['name']} ({d['tool']}, {d['samples']} val samples{note})",
             "",
-            "| rank | layer | tensor | SQNR dB |" + (" ORT xmodel SQNR dB |" if onnx else " op |"),
+            f"| rank | layer | tensor | SQNR dB | {title} |",
             "|---|---|---|---|---|",
         ]
         for r in d["layers"][:TOP_LAYERS]:
-            extra = r.get("ort_xmodel_err_db") if onnx else r.get("op")
+            extra = r.get(key)
             extra = f"{extra:.1f}" if isinstance(extra, float) else (extra or "-")
             lines.append(f"| {r['rank']} | {r['layer'] or '-'} | `{r['tensor']}` | {r['sqnr_db']:.1f} | {extra} |")
     return lines

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from edgeopt.errors import ToolchainError
 
@@ -73,6 +74,7 @@ def parse_benchmark_model(text: str) -> dict:
 
 @dataclass(frozen=True)
 class AdbTarget:
+    formats: ClassVar[tuple[str, ...]] = ("tflite",)  # TFLite's benchmark_model runs TFLite files only
     serial: str | None
     benchmark_model: Path | None = None
     adb: str = "adb"
@@ -133,7 +135,9 @@ class AdbTarget:
         return AdbTarget(devices[0], self.benchmark_model, self.adb, self.taskset, self.timeout)
 
     def measure(self, model: Path, threads: int, warmup: int, min_runs: int, min_seconds: float, xnnpack: bool) -> dict:
-        if model.suffix != ".tflite":
+        from edgeopt.formats import for_path
+
+        if for_path(model).name not in self.formats:
             raise ToolchainError(f"{self.label}: benchmark_model runs .tflite files; received {model.name}")
         binary = self.benchmark_model or (
             Path(shutil.which("benchmark_model")) if shutil.which("benchmark_model") else None

@@ -13,6 +13,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlparse
 
 from edgeopt.errors import RecipeError, ToolchainError
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SshTarget:
+    formats: ClassVar[tuple[str, ...]] = ("tflite", "onnx")  # the board's Python runs measure.py for both
     user: str | None
     host: str
     port: int = 22

@@ -83,6 +83,7 @@ def _rows(bench: dict, names: list[str], files: list[Path]) -> list[dict]:
 
 def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], opts: dict) -> dict:
     """Measure on the device; a failure is recorded (and logged), never allowed to lose the local results."""
+    from edgeopt.formats import for_path
     from edgeopt.runtime.bench import run_bench
 
     rel = ctx.recipe_dir
@@ -95,7 +96,7 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], opts: d
                 benchmark_model=rel / cfg.benchmark_model if cfg.benchmark_model else None,
                 taskset=cfg.taskset,
             )
-            picked = [(n, f) for n, f in zip(names, files, strict=True) if f.suffix == ".tflite"]
+            picked = [(n, f) for n, f in zip(names, files, strict=True) if for_path(f).name in target.formats]
         else:
             from edgeopt.runtime.ssh_target import SshTarget
 
@@ -120,15 +121,15 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], opts: d
 
 def _explain_slower_int8(results: list[dict], export, threads: int) -> None:
     """An int8 file slower than the float32 file of the same format gets an explanation from the runtimes."""
-    from edgeopt.runtime.explain import explain
+    from edgeopt.formats import FORMATS
 
     by_name = {r["name"]: r for r in results}
     artifacts = {a["name"]: a for a in export.result["artifacts"]}
-    for fmt in ("tflite", "onnx"):
+    for fmt, backend in FORMATS.items():
         q, f = by_name.get(f"{fmt}_int8"), by_name.get(f"{fmt}_float32")
         if q and f and q["p50_ms"] > f["p50_ms"]:
-            q["slower_than_float32"] = explain(
-                fmt, export.path(q["name"]), export.path(f["name"]), artifacts[q["name"]]["contents"], threads
+            q["slower_than_float32"] = backend.explain_slower(
+                export.path(q["name"]), export.path(f["name"]), artifacts[q["name"]]["contents"], threads
             )
             log.warning(
                 "bench: %s is slower than %s (%.3f vs %.3f ms): %s",

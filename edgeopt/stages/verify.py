@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 from edgeopt import metrics
@@ -83,15 +84,18 @@ def _error_by_cause(reference, outputs: dict, y) -> dict:
             "sqnr_db": metrics.sqnr_db(a, b),
         }
 
+    from edgeopt.formats import FORMATS
+
     out: dict = {}
-    for fmt in ("tflite", "onnx"):
+    for fmt in FORMATS:
         f32, i8 = outputs.get(f"{fmt}_float32"), outputs.get(f"{fmt}_int8")
         if f32 is not None:
             out[f"conversion_{fmt}"] = pair(reference, f32)
         if f32 is not None and i8 is not None:
             out[f"quantization_{fmt}"] = pair(f32, i8)
-    if "tflite_int8" in outputs and "onnx_int8" in outputs:
-        out["parity_int8"] = pair(outputs["tflite_int8"], outputs["onnx_int8"])
+    int8 = [f"{fmt}_int8" for fmt in FORMATS if f"{fmt}_int8" in outputs]
+    for i, (a, b) in enumerate(itertools.combinations(int8, 2)):  # the first pair is "parity_int8"
+        out["parity_int8" if i == 0 else f"parity_{a}_{b}"] = pair(outputs[a], outputs[b])
     return out
 
 

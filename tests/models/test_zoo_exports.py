@@ -25,10 +25,10 @@ def test_builder_trains_prunes_qat_wraps_and_exports_int8(name, data, tmp_path):
     from edgeopt._keras import keras
     from edgeopt.compress.prune import prune_wrap, pruning_callbacks, strip
     from edgeopt.compress.qat import qat_wrap
-    from edgeopt.inspect.onnx import read_onnx
-    from edgeopt.inspect.tflite import read_tflite
-    from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
-    from edgeopt.stages.export.tflite import export_tflite
+    from edgeopt.formats.onnx.convert import export_onnx_float, quantize_onnx_int8
+    from edgeopt.formats.onnx.read import read_onnx
+    from edgeopt.formats.tflite.convert import export_tflite
+    from edgeopt.formats.tflite.read import read_tflite
 
     x, y = data
     keras.utils.set_random_seed(0)

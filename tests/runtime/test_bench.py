@@ -16,9 +16,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
+    from edgeopt.formats.onnx.convert import export_onnx_float, quantize_onnx_int8
+    from edgeopt.formats.tflite.convert import export_tflite
     from edgeopt.models import create_model
-    from edgeopt.stages.export.onnx import export_onnx_float, quantize_onnx_int8
-    from edgeopt.stages.export.tflite import export_tflite
 
     root = tmp_path_factory.mktemp("bench")
     model = create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=4)

@@ -60,8 +60,8 @@ def sshd(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
+    from edgeopt.formats.tflite.convert import export_tflite
     from edgeopt.models import create_model
-    from edgeopt.stages.export.tflite import export_tflite
 
     path = tmp_path_factory.mktemp("m") / "tiny_int8.tflite"
     calib = np.random.default_rng(0).random((8, 16, 16, 3), dtype=np.float32)

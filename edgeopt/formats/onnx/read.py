@@ -11,6 +11,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from edgeopt.errors import InputRejected
+
 QDQ = {"QuantizeLinear", "DequantizeLinear"}
 # Operators that compute (as opposed to moving or reshaping data); float instances of these are float islands.
 COMPUTE = {
@@ -148,3 +150,43 @@ def _weights(graph) -> list[dict]:
             }
         )
     return out
+
+
+def inspect_onnx(path: Path) -> dict:
+    """`edgeopt inspect`: what onnxruntime runs, stored weight bytes by type, metadata and layouts."""
+    import onnx
+
+    s = read_onnx(path, executed=True)
+    model = onnx.load(str(path), load_external_data=False)
+    dtype = {v: k for k, v in onnx.TensorProto.DataType.items()}
+    sizes: Counter = Counter()
+    for init in model.graph.initializer:
+        sizes[dtype.get(init.data_type, "UNKNOWN")] += len(init.raw_data) or init.ByteSize()
+    s["constant_bytes"] = dict(sizes)
+    ops = sum(s["executed_op_counts"].values()) or 1
+    s["float_compute_ops"] = s.pop("executed_float_compute_ops")
+    s["executed_float_share"] = round(len(s["float_compute_ops"]) / ops, 4)
+    s["metadata"] = {p.key: p.value for p in model.metadata_props} or None
+    for t in s["inputs"] + s["outputs"]:
+        t["layout"] = "NHWC" if len(t["shape"]) == 4 else None
+    s.pop("weights")
+    return s
+
+
+def inspect_ort(path: Path) -> dict:
+    """`edgeopt inspect` of an ORT format file: operators from its flatbuffer, I/O from a loaded session."""
+    import onnxruntime as ort
+    from onnxruntime.tools.ort_format_model.ort_flatbuffers_py.fbs import InferenceSession
+
+    buf = path.read_bytes()
+    if not InferenceSession.InferenceSession.InferenceSessionBufferHasIdentifier(buf, 0):
+        raise InputRejected(f"{path}: not an ORT format file (identifier 'ORTM' missing)")
+    graph = InferenceSession.InferenceSession.GetRootAs(buf, 0).Model().Graph()
+    ops = Counter(
+        (graph.Nodes(i).Domain() or b"ai.onnx").decode() + ":" + graph.Nodes(i).OpType().decode()
+        for i in range(graph.NodesLength())
+    )
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])  # loaded, not run
+    io = [{"name": v.name, "dtype": v.type, "shape": v.shape} for v in session.get_inputs()]
+    out = [{"name": v.name, "dtype": v.type, "shape": v.shape} for v in session.get_outputs()]
+    return {"op_counts": dict(ops.most_common()), "inputs": io, "outputs": out}

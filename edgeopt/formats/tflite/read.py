@@ -152,3 +152,18 @@ def _weight(model, graph, op, op_name: str, type_names: dict, producers: dict) -
             per = np.moveaxis(values.reshape(shape), axis, 0).reshape(shape[axis], -1)
             entry["unique_per_channel"] = int(max(np.unique(row).size for row in per))
     return entry
+
+
+def inspect_tflite(path: Path) -> dict:
+    """`edgeopt inspect`: the file's contents with tensor layouts and its TFLite metadata."""
+    s = read_tflite(path).to_dict()
+    for t in s["inputs"] + s["outputs"]:
+        t["layout"] = "NHWC" if len(t["shape"]) == 4 else None
+    try:
+        from edgeopt.bundle.tflite_metadata import read
+
+        s["metadata"] = read(path)
+    except Exception as exc:  # metadata tooling missing or broken: the rest is still useful
+        s["metadata"] = {"error": str(exc)}
+    s.pop("weights")
+    return s
