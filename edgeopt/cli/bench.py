@@ -8,6 +8,11 @@ from pathlib import Path
 
 import click
 
+from edgeopt.recipe.schema import BenchConfig
+
+# One declaration of the bench knobs: the recipe's defaults are the CLI's.
+_DEFAULT = {name: field.default for name, field in BenchConfig.model_fields.items()}
+
 
 def _threads(value: str) -> list[int]:
     try:
@@ -25,18 +30,20 @@ def _threads(value: str) -> list[int]:
 @click.option(
     "--rounds",
     type=click.IntRange(1, 100),
-    default=3,
+    default=_DEFAULT["rounds"],
     show_default=True,
     help="Rounds; each round measures every model once, so machine drift hits all alike.",
 )
-@click.option("--warmup", type=click.IntRange(0), default=10, show_default=True)
-@click.option("--min-runs", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--min-seconds", type=click.FloatRange(0), default=1.0, show_default=True)
-@click.option("--xnnpack/--no-xnnpack", default=True, show_default=True, help="TFLite with or without XNNPACK.")
+@click.option("--warmup", type=click.IntRange(0), default=_DEFAULT["warmup"], show_default=True)
+@click.option("--min-runs", type=click.IntRange(1), default=_DEFAULT["runs"], show_default=True)
+@click.option("--min-seconds", type=click.FloatRange(0), default=_DEFAULT["min_seconds"], show_default=True)
+@click.option(
+    "--xnnpack/--no-xnnpack", default=_DEFAULT["xnnpack"], show_default=True, help="TFLite with or without XNNPACK."
+)
 @click.option(
     "--ort-opt",
     type=click.Choice(["disable", "basic", "extended", "all"]),
-    default="all",
+    default=_DEFAULT["ort_opt"],
     show_default=True,
     help="onnxruntime graph optimization level.",
 )
@@ -50,7 +57,12 @@ def _threads(value: str) -> list[int]:
 @click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SSH identity file.")
 @click.option("--known-hosts", type=click.Path(dir_okay=False, path_type=Path), help="known_hosts file to verify.")
 @click.option("--accept-new-host-key", is_flag=True, help="Trust an unknown SSH host key on first use.")
-@click.option("--remote-python", default="python3", show_default=True, help="Python on the board (with its runtime).")
+@click.option(
+    "--remote-python",
+    default=_DEFAULT["remote_python"],
+    show_default=True,
+    help="Python on the board (with its runtime).",
+)
 @click.option(
     "--benchmark-model",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -84,40 +96,23 @@ def bench(
     """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
     from edgeopt.inspect.safety import precheck
     from edgeopt.runtime.bench import run_bench
+    from edgeopt.runtime.targets import MeasureSettings, TargetOptions, parse_target
 
     for model in models:  # users' files: refuse a corrupt or crafted one before any runtime loads it
         precheck(model)
-    remote = None
-    if target.startswith("adb://"):
-        from edgeopt.runtime.adb_target import AdbTarget
-
-        remote = AdbTarget.parse(
-            target, benchmark_model=benchmark_model, adb=adb_path, taskset=taskset, timeout=timeout
-        )
-    elif target != "local":
-        from edgeopt.runtime.ssh_target import SshTarget
-
-        remote = SshTarget.parse(
-            target,
-            key=ssh_key,
-            known_hosts=known_hosts,
-            accept_new_host_key=accept_new_host_key,
-            python=remote_python,
-            timeout=timeout,
-        )
-    result = run_bench(
-        list(models),
-        _threads(threads),
-        rounds,
-        warmup,
-        min_runs,
-        min_seconds,
-        xnnpack,
-        ort_opt,
-        timeout,
-        remote,
+    options = TargetOptions(
+        ssh_key=ssh_key,
+        known_hosts=known_hosts,
+        accept_new_host_key=accept_new_host_key,
+        remote_python=remote_python,
+        benchmark_model=benchmark_model,
+        taskset=taskset,
+        adb=adb_path,
+        timeout=timeout,
         untrusted=True,
     )
+    settings = MeasureSettings(warmup, min_runs, min_seconds, xnnpack, ort_opt)
+    result = run_bench(list(models), _threads(threads), rounds, settings, parse_target(target, options))
     text = json.dumps(result, indent=2)
     if output:
         from edgeopt.atomic import write_text

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from edgeopt.errors import EXIT_GATE_FAILED, InputRejected
+from edgeopt.errors import EXIT_GATE_FAILED
 
 
 @click.command()
@@ -34,11 +33,9 @@ def check(
     from edgeopt.atomic import write_text
     from edgeopt.gate.baseline import Tolerances, compare, load_baseline, save_baseline, update
     from edgeopt.gate.junit import junit_xml, markdown
+    from edgeopt.pipeline.run_dir import RunDir
 
-    report_path = run_dir / "report.json"
-    if not report_path.is_file():
-        raise InputRejected(f"{run_dir}: no report.json (run `edgeopt optimize` first)")
-    report = json.loads(report_path.read_text())
+    report = RunDir(run_dir).read_report()
     existing = load_baseline(baseline)
     if update_baseline:
         entries = update(existing, report)

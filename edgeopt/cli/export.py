@@ -10,20 +10,6 @@ import click
 from edgeopt.errors import InputRejected
 
 
-def _record(run_dir: Path, manifest: dict, name: str):
-    """The committed StageRecord of stage `name` in a finished run, or None when the run skipped it."""
-    from edgeopt.pipeline.context import StageRecord
-
-    entry = next((s for s in manifest["stages"] if s["name"] == name), None)
-    if entry is None:
-        return None
-    meta_path = run_dir / entry["dir"] / "stage.json"
-    if not meta_path.is_file():
-        raise InputRejected(f"{meta_path} is missing: the run did not finish stage '{name}'")
-    meta = json.loads(meta_path.read_text())
-    return StageRecord(name, meta["key"], run_dir / entry["dir"], meta["outputs"], meta["result"], reused=True)
-
-
 @click.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
@@ -40,22 +26,23 @@ def export(run_dir: Path, targets: tuple[str, ...], out: Path | None) -> None:
     give the verified top-1. Exit 3 when the run lacks what a bundle needs."""
     from edgeopt.bundle.build import build_bundles
     from edgeopt.data.dataset import Dataset
+    from edgeopt.pipeline.run_dir import RunDir
     from edgeopt.recipe.schema import Recipe
     from edgeopt.recipe.stage_configs import bundle_config
     from edgeopt.stages.bundle import source_from_records
 
+    run = RunDir(run_dir)
     try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-        recipe = Recipe.model_validate(json.loads((run_dir / "recipe.json").read_text()))
+        recipe = Recipe.model_validate(json.loads(run.recipe_json.read_text()))
     except (OSError, ValueError) as exc:
         raise InputRejected(f"{run_dir} is not a finished edgeopt run: {exc}") from exc
-    data, export_rec, verify = (_record(run_dir, manifest, n) for n in ("data", "export", "verify"))
+    data, export_rec, verify = (run.finished_stage(n) for n in ("data", "export", "verify"))
     if export_rec is None or verify is None:
         raise InputRejected(
             f"{run_dir}: bundles need the export and verify stages; this run has no "
             f"{'export' if export_rec is None else 'verify'} stage"
         )
-    bench = _record(run_dir, manifest, "bench")
+    bench = run.finished_stage("bench")
     dataset = Dataset.load(data.path("dataset"))
     src = source_from_records(
         bundle_config(recipe), dataset, export_rec, verify.result, bench.result if bench else None

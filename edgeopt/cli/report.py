@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from edgeopt.errors import InputRejected
-
 
 def _load(run_dir: Path) -> dict:
-    try:
-        return json.loads((run_dir / "report.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise InputRejected(f"{run_dir}: no readable report.json ({exc})") from exc
+    from edgeopt.pipeline.run_dir import RunDir
+
+    return RunDir(run_dir).read_report()
 
 
 @click.command()

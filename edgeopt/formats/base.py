@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from edgeopt.errors import InputRejected
+from edgeopt.records import Artifact, Gate
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class Format:
     suffixes: ClassVar[tuple[str, ...]]  # file suffixes the backend opens (the first is what it writes)
     runtime: ClassVar[str]  # the Python distribution that runs the files (baselines are keyed by it)
     color: ClassVar[str]  # report plots
+    device_module: ClassVar[Path]  # standalone timing loop run by runtime/measure.py (also copied to boards)
     diagnosis_column: ClassVar[tuple[str, str]]  # per-layer diagnosis: (row key, report column) beside SQNR
 
     def export(self, job: ExportJob, precisions: list[str]) -> None:
@@ -75,15 +77,15 @@ class ExportJob:
     follow: Any  # stages.export.auto.Int8Follow: diagnosis, budget and fallbacks of post-training int8 files
     opset: int  # ONNX opset (the export section's onnx_opset)
     files: dict[str, str] = field(default_factory=dict)
-    artifacts: list[dict] = field(default_factory=list)
-    budgets: list[dict] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    budgets: list[Gate] = field(default_factory=list)
 
     def record(self, name: str, fmt: str, precision: str, contents: dict, follow: tuple | None = None) -> None:
         """Describe files[name]: size, contents, and for a followed int8 file its diagnosis and budget."""
         from edgeopt.hashing import gzip_size
 
         path = self.out(self.files[name])
-        entry = {
+        entry: Artifact = {
             "name": name,
             "format": fmt,
             "precision": precision,
@@ -111,7 +113,7 @@ def check_flatbuffer(path: Path, identifier: str, what: str) -> None:
         raise InputRejected(f"{path}: corrupt {what} file (root table offset {root} outside the file)")
 
 
-def _budget_gate(name: str, q, budget: dict) -> dict:
+def _budget_gate(name: str, q, budget: dict) -> Gate:
     chosen = next(a for a in budget["attempts"] if a["label"] == budget["chosen"])
     return {
         "gate": f"quantize.max_drop ({q.budget_split})",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from edgeopt.errors import InputRejected
+from edgeopt.models.routes import Route
 
 log = logging.getLogger(__name__)
 
@@ -155,15 +156,10 @@ def check_model_file(path: Path, trust: bool) -> KerasFileInfo | None:
     return info
 
 
-ROUTE_TF_KERAS = "tf_keras"  # a Keras 2 file, loaded as is
-ROUTE_REBUILT = "keras3_rebuilt"  # a Keras 3 file rebuilt in tf_keras: every stage works
-ROUTE_PTQ_ONLY = "keras3_savedmodel_ptq"  # a Keras 3 file exported as a SavedModel: post-training quantization only
-
-
 @dataclass(frozen=True)
 class LoadedModel:
     model: Any
-    route: str
+    route: Route
     note: str = ""
 
 
@@ -179,7 +175,7 @@ def load_user_model(path: Path, trust: bool = False, allow_ptq_only: bool = True
 
         log.info("model: %s was saved by Keras %s; rebuilding it in tf_keras", path, info.keras_version)
         try:
-            return LoadedModel(convert_keras3_file(path, safe_mode=not trust), ROUTE_REBUILT)
+            return LoadedModel(convert_keras3_file(path, safe_mode=not trust), Route.REBUILT)
         except RebuildUnavailable as exc:
             if not allow_ptq_only:
                 raise
@@ -188,8 +184,8 @@ def load_user_model(path: Path, trust: bool = False, allow_ptq_only: bool = True
                 "training, pruning and QAT are unavailable on this route"
             )
             log.warning("model: %s", note)
-            return LoadedModel(load_keras3(path, safe_mode=not trust), ROUTE_PTQ_ONLY, note)
+            return LoadedModel(load_keras3(path, safe_mode=not trust), Route.PTQ_ONLY, note)
     try:
-        return LoadedModel(keras.models.load_model(path, compile=False, safe_mode=not trust), ROUTE_TF_KERAS)
+        return LoadedModel(keras.models.load_model(path, compile=False, safe_mode=not trust), Route.TF_KERAS)
     except Exception as exc:
         raise InputRejected(f"{path}: cannot load the model ({type(exc).__name__}: {exc})") from exc

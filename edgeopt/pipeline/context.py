@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from edgeopt.models.routes import Route
+
 
 @dataclass(frozen=True)
 class StageRecord:
@@ -58,18 +60,18 @@ class StageContext:
         return Dataset.load(self.need("data").path("dataset"))
 
     @property
-    def model_route(self) -> str:
+    def model_route(self) -> Route:
         """How the float model is held: builder / tf_keras / keras3_rebuilt (all tf_keras), or
         keras3_savedmodel_ptq (a Keras 3 model, exported through a SavedModel). Only build records a route; the
         post-training route never has train/prune/cluster after it (build refuses them), so a model produced by
         one of those stages is always tf_keras."""
         model = self.need("model")
-        return model.result.get("route", "builder") if model.name == "build" else "builder"
+        return Route(model.result.get("route", Route.BUILDER)) if model.name == "build" else Route.BUILDER
 
     def load_model(self):
         """The float Keras model to export: the trained one, or the built one when training is skipped."""
         path = self.need("model").path("model")
-        if self.model_route == "keras3_savedmodel_ptq":
+        if self.model_route == Route.PTQ_ONLY:
             from edgeopt.models.keras3_convert import load_keras3
 
             return load_keras3(path, safe_mode=not self.trust_model)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from edgeopt.pipeline.run_dir import RunDir
+
 
 def default_run_dir(recipe) -> Path:
     return Path("runs") / recipe.name
@@ -22,7 +24,7 @@ def optimize(
     if not force and not share_run_dir:
         _check_run_dir(run_dir, recipe.name)
     run_pipeline(recipe, recipe_path.parent, run_dir, force=force, trust_model=trust_model)
-    report = json.loads((run_dir / "report.json").read_text())
+    report = RunDir(run_dir).read_report()
     report["run_dir"] = str(run_dir)
     return report
 
@@ -36,7 +38,7 @@ def _check_run_dir(run_dir: Path, name: str) -> None:
         return
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir} exists and is not a directory; choose another --run-dir")
-    marker = run_dir / "recipe.json"
+    marker = RunDir(run_dir).recipe_json
     if marker.is_file():
         try:
             other = json.loads(marker.read_text()).get("name")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
-import json
 import logging
 import shutil
 import time
@@ -18,11 +17,10 @@ from edgeopt.errors import EXIT_TOOLCHAIN, EdgeoptError
 from edgeopt.hashing import sha256_file, sha256_json
 from edgeopt.pipeline.context import StageContext, StageOutput, StageRecord
 from edgeopt.pipeline.plan import StageSpec, plan, resolve_needs
+from edgeopt.pipeline.run_dir import STAGE_FILE, RunDir, load_stage
 from edgeopt.version import __version__
 
 log = logging.getLogger(__name__)
-
-STAGE_FILE = "stage.json"
 
 
 def run_pipeline(
@@ -32,7 +30,7 @@ def run_pipeline(
     from edgeopt.runtime.environment import library_versions
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_json(run_dir / "recipe.json", recipe.model_dump(mode="json"))
+    write_json(RunDir(run_dir).recipe_json, recipe.model_dump(mode="json"))
     versions = library_versions()
     done: dict[str, StageRecord] = {}
     failed: list[dict] = []
@@ -55,7 +53,7 @@ def run_pipeline(
                 )
             bar.advance()
     write_json(
-        run_dir / "manifest.json",
+        RunDir(run_dir).manifest_json,
         {
             "edgeopt": __version__,
             "recipe": recipe.name,
@@ -92,8 +90,8 @@ def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trus
             "versions": versions,
         }
     )
-    stage_dir = run_dir / f"{index:02d}-{spec.name}-{key[:8]}"
-    record = None if (force or not spec.cached) else _reuse(stage_dir, spec.name, key)
+    stage_dir = RunDir(run_dir).stage_dir(index, spec.name, key)
+    record = None if (force or not spec.cached) else load_stage(stage_dir, spec.name, key)
     if record is None:
         record = _run_stage(spec, key, stage_dir, config, recipe_dir, run_dir, upstream, versions, trust_model, failed)
     else:
@@ -112,24 +110,6 @@ def _code_hash() -> str:
     data/...), so any edit to the package invalidates finished stages; an installed release never changes."""
     root = Path(importlib.util.find_spec("edgeopt").origin).parent
     return sha256_json({str(f.relative_to(root)): sha256_file(f) for f in sorted(root.rglob("*.py"))})
-
-
-def _reuse(stage_dir: Path, name: str, key: str) -> StageRecord | None:
-    meta_path = stage_dir / STAGE_FILE
-    if not meta_path.is_file():
-        return None
-    try:
-        meta = json.loads(meta_path.read_text())
-        if meta.get("key") != key or meta.get("cacheable") is False:
-            return None
-        for out in meta["outputs"].values():
-            f = stage_dir / out["file"]
-            if not f.is_file() or f.stat().st_size != out["bytes"] or sha256_file(f) != out["sha256"]:
-                log.warning("%s: %s changed since it was written; running the stage again", name, f)
-                return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return StageRecord(name, key, stage_dir, meta["outputs"], meta["result"], reused=True)
 
 
 def _run_stage(

@@ -332,6 +332,12 @@ class VerifyConfig(_Section):
     )
 
 
+_TARGET_OPTIONS = {
+    "ssh": ("remote_python", "ssh_key", "known_hosts", "accept_new_host_key"),
+    "adb": ("benchmark_model", "taskset"),
+}
+
+
 class BenchConfig(_Section):
     """Batch-1 latency of every exported file: each file in its own subprocess, in interleaved rounds."""
 
@@ -356,6 +362,16 @@ class BenchConfig(_Section):
     accept_new_host_key: bool = Field(False, description="ssh targets: trust an unknown host key on first use.")
     benchmark_model: str | None = Field(None, description="adb targets: TFLite's benchmark_model binary.")
     taskset: str | None = Field(None, description="adb targets: CPU mask, e.g. f0 for big cores.")
+
+    @model_validator(mode="after")
+    def _options_fit_the_target(self) -> BenchConfig:
+        kind = self.target.split("://")[0]
+        for owner, names in _TARGET_OPTIONS.items():
+            stray = sorted(set(names) & self.model_fields_set) if owner != kind else []
+            if stray:
+                verb = "apply" if len(stray) > 1 else "applies"
+                raise ValueError(f"{', '.join(stray)} only {verb} to {owner}:// targets, not to target '{self.target}'")
+        return self
 
 
 class MlflowConfig(_Section):

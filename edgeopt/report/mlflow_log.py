@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from edgeopt.pipeline.run_dir import RunDir
+
 log = logging.getLogger(__name__)
 
 
@@ -50,9 +52,9 @@ def log_run(cfg, recipe, report: dict, run_dir: Path, export_dir: Path) -> str |
         mlflow.log_params(params)
         mlflow.log_metrics(metrics)
         mlflow.set_tags({"edgeopt.passed": str(report["passed"]), "edgeopt.run_dir": str(run_dir)})
-        for name in ("report.json", "report.md", "report.html"):
-            if (run_dir / name).is_file():
-                mlflow.log_artifact(str(run_dir / name))
+        for path in RunDir(run_dir).report_files:
+            if path.is_file():
+                mlflow.log_artifact(str(path))
         for a in report["artifacts"]:
             mlflow.log_artifact(str(export_dir / Path(a["file"]).name), artifact_path="models")
     log.info("report: logged to MLflow %s, experiment %s, run %s", cfg.tracking_uri, cfg.experiment, run.info.run_id)

@@ -8,8 +8,9 @@ from edgeopt.atomic import write_text
 
 
 def write_reports(report: dict, run_dir: Path) -> None:
+    from edgeopt.pipeline.run_dir import RunDir
     from edgeopt.report.html import render_html
     from edgeopt.report.markdown import render_markdown
 
-    write_text(run_dir / "report.md", render_markdown(report))
-    write_text(run_dir / "report.html", render_html(report))
+    write_text(RunDir(run_dir).report_md, render_markdown(report))
+    write_text(RunDir(run_dir).report_html, render_html(report))

@@ -134,7 +134,13 @@ class AdbTarget:
             )
         return AdbTarget(devices[0], self.benchmark_model, self.adb, self.taskset, self.timeout)
 
-    def measure(self, model: Path, threads: int, warmup: int, min_runs: int, min_seconds: float, xnnpack: bool) -> dict:
+    def measure(self, model: Path, threads: int, settings) -> dict:
+        warmup, min_runs, min_seconds, xnnpack = (
+            settings.warmup,
+            settings.min_runs,
+            settings.min_seconds,
+            settings.xnnpack,
+        )
         from edgeopt.formats import for_path
 
         if for_path(model).name not in self.formats:

@@ -6,8 +6,6 @@ import logging
 import statistics
 from pathlib import Path
 
-from edgeopt.runtime.targets import measure_args, run_local
-
 log = logging.getLogger(__name__)
 
 
@@ -17,60 +15,26 @@ def _median(values):
     return None if any(v is None for v in values) else statistics.median(values)
 
 
-def run_bench(
-    models: list[Path],
-    threads: list[int],
-    rounds: int = 3,
-    warmup: int = 10,
-    min_runs: int = 100,
-    min_seconds: float = 1.0,
-    xnnpack: bool = True,
-    ort_opt: str = "all",
-    timeout: float = 600,
-    target=None,
-    untrusted: bool = False,
-) -> dict:
-    """`target`: None for this machine, an SshTarget (runtime/ssh_target.py) or an AdbTarget (adb_target.py)."""
+def run_bench(models: list[Path], threads: list[int], rounds: int = 3, settings=None, target=None) -> dict:
+    """Measure every model at every thread count on `target` (runtime.targets.Target; default this machine) with
+    `settings` (MeasureSettings; default the recipe defaults), `rounds` interleaved rounds."""
     from edgeopt import progress
+    from edgeopt.runtime.targets import LocalTarget, MeasureSettings
 
+    settings = settings or MeasureSettings.defaults()
+    target = target or LocalTarget()
     samples: dict[tuple[str, int], list[dict]] = {}
     with progress.task("benchmark runs", total=rounds * len(threads) * len(models)) as bar:
-        _rounds(
-            models,
-            threads,
-            rounds,
-            samples,
-            bar,
-            warmup,
-            min_runs,
-            min_seconds,
-            xnnpack,
-            ort_opt,
-            timeout,
-            target,
-            untrusted,
-        )
+        for r in range(rounds):
+            for t in threads:
+                for model in models:  # one measurement of every model per round: drift hits all of them alike
+                    out = target.measure(model, t, settings)
+                    samples.setdefault((str(model), t), []).append(out)
+                    p50 = out["steady"].get("p50_ms")
+                    shown = f"p50 {p50:.3f} ms" if p50 is not None else f"mean {out['steady']['mean_ms']:.3f} ms"
+                    log.info("bench: round %d/%d %s threads=%d %s", r + 1, rounds, model.name, t, shown)
+                    bar.advance()
     return _aggregate(samples, models, threads, target)
-
-
-def _rounds(
-    models, threads, rounds, samples, bar, warmup, min_runs, min_seconds, xnnpack, ort_opt, timeout, target, untrusted
-):
-    for r in range(rounds):
-        for t in threads:
-            for model in models:  # one measurement of every model per round: drift hits all of them alike
-                args = measure_args(model, t, xnnpack, ort_opt, warmup, min_runs, min_seconds)
-                if target is None:
-                    out = run_local(args, timeout, untrusted)
-                elif hasattr(target, "serial"):  # adb: TFLite's benchmark_model on the phone
-                    out = target.measure(model, t, warmup, min_runs, min_seconds, xnnpack)
-                else:
-                    out = target.measure(model, args[1:])
-                samples.setdefault((str(model), t), []).append(out)
-                p50 = out["steady"].get("p50_ms")
-                shown = f"p50 {p50:.3f} ms" if p50 is not None else f"mean {out['steady']['mean_ms']:.3f} ms"
-                log.info("bench: round %d/%d %s threads=%d %s", r + 1, rounds, model.name, t, shown)
-                bar.advance()
 
 
 def _aggregate(samples: dict, models: list[Path], threads: list[int], target) -> dict:
@@ -103,5 +67,5 @@ def _aggregate(samples: dict, models: list[Path], threads: list[int], target) ->
         row["ratio_to_first"] = base[key] / row[key]
         row["ratio_of"] = key
     machine = samples[(str(models[0]), threads[0])][0]["machine"]
-    label = "local" if target is None else target.label
+    label = target.label
     return {"schema_version": 1, "target": label, "machine": machine, "results": results}

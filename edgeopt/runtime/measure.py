@@ -1,10 +1,10 @@
 """Measure the latency of one model file, in this process, and print one JSON object.
 
-    python -m edgeopt.runtime.measure MODEL [--threads N] [--no-xnnpack] [--ort-opt all] ...
+    python measure.py MODEL --device-module formats/<format>/device.py [--threads N] [--no-xnnpack] ...
 
 Self-contained on purpose (standard library, numpy and the runtime only; no edgeopt imports), so the same file
-can be copied to a board and run with the board's own Python. `edgeopt bench` runs it in a fresh subprocess per
-model, so one model's memory and thread pools never colour another's numbers.
+and the format's device module can be copied to a board and run with the board's own Python. `edgeopt bench`
+runs it in a fresh subprocess per model, so one model's memory and thread pools never colour another's numbers.
 """
 
 from __future__ import annotations
@@ -89,54 +89,19 @@ def _random_input(shape, dtype, rng) -> np.ndarray:
     return rng.random(shape, dtype=np.float32).astype(dtype)
 
 
-def _tflite(path: Path, threads: int, xnnpack: bool):
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+def load_device_module(path: Path):
+    """A format's standalone timing module (edgeopt/formats/<format>/device.py, copied beside this file on a board)."""
+    import importlib.util
 
-    resolver = OpResolverType.AUTO if xnnpack else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-    interpreter = Interpreter(model_path=str(path), num_threads=threads, experimental_op_resolver_type=resolver)
-    detail = interpreter.get_input_details()[0]
-    shape = [1, *detail["shape"][1:]]
-    if list(detail["shape"]) != shape:
-        interpreter.resize_tensor_input(detail["index"], shape)
-    interpreter.allocate_tensors()
-    out_index = interpreter.get_output_details()[0]["index"]
-    x = _random_input(shape, detail["dtype"], np.random.default_rng(0))
-
-    def run_once():  # what an app does per frame
-        interpreter.set_tensor(detail["index"], x)
-        interpreter.invoke()
-        return interpreter.get_tensor(out_index)
-
-    interpreter.set_tensor(detail["index"], x)
-    return run_once, interpreter.invoke  # bare loop: invoke() alone, input set once
-
-
-def _onnx(path: Path, threads: int, opt: str):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    opts.graph_optimization_level = {
-        "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-    }[opt]
-    session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    inp = session.get_inputs()[0]
-    dtype = {"tensor(float)": np.float32, "tensor(uint8)": np.uint8, "tensor(int8)": np.int8}[inp.type]
-    feed = {inp.name: _random_input(inp.shape, dtype, np.random.default_rng(0))}
-
-    def run_once():
-        return session.run(None, feed)[0]
-
-    return run_once, run_once  # session.run is already the bare call
+    spec = importlib.util.spec_from_file_location(f"edgeopt_device_{Path(path).stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def measure(
     path: Path,
+    device_module: Path,
     threads: int = 1,
     xnnpack: bool = True,
     ort_opt: str = "all",
@@ -147,14 +112,8 @@ def measure(
 ) -> dict:
     path = Path(path)
     started = time.perf_counter()
-    if path.suffix == ".tflite":
-        run_once, bare = _tflite(path, threads, xnnpack)
-        settings = {"runtime": "ai_edge_litert", "threads": threads, "xnnpack": xnnpack}
-    elif path.suffix == ".onnx":
-        run_once, bare = _onnx(path, threads, ort_opt)
-        settings = {"runtime": "onnxruntime", "threads": threads, "graph_optimization": ort_opt}
-    else:
-        raise ValueError(f"{path}: expected a .tflite or .onnx file")
+    device = load_device_module(device_module)
+    run_once, bare, settings = device.open_model(path, threads, {"xnnpack": xnnpack, "ort_opt": ort_opt}, _random_input)
     load_ms = (time.perf_counter() - started) * 1e3
     t = time.perf_counter()
     run_once()
@@ -194,6 +153,7 @@ def measure(
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="measure", description=__doc__.splitlines()[0])
     p.add_argument("model")
+    p.add_argument("--device-module", required=True, help="the format's timing module (formats/<format>/device.py)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--no-xnnpack", action="store_true", help="TFLite built-in kernels only")
     p.add_argument("--ort-opt", choices=["disable", "basic", "extended", "all"], default="all")
@@ -201,7 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-runs", type=int, default=100)
     p.add_argument("--min-seconds", type=float, default=1.0)
     a = p.parse_args(argv)
-    out = measure(Path(a.model), a.threads, not a.no_xnnpack, a.ort_opt, a.warmup, a.min_runs, a.min_seconds)
+    out = measure(
+        Path(a.model),
+        Path(a.device_module),
+        a.threads,
+        not a.no_xnnpack,
+        a.ort_opt,
+        a.warmup,
+        a.min_runs,
+        a.min_seconds,
+    )
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
     return 0

@@ -1,5 +1,5 @@
-"""Measure on a board over SSH: copy measure.py and the model, run them with the board's own Python, bring the
-JSON back, and remove what was copied (also after a failure).
+"""Measure on a board over SSH: copy measure.py, the format's device module and the model, run them with the
+board's own Python, bring the JSON back, and remove what was copied (also after a failure).
 
 Uses the system OpenSSH client in batch mode. Host keys are verified against known_hosts; an unknown host is an
 error unless the user explicitly accepts new keys (trust on first use is a decision, not a default).
@@ -13,18 +13,17 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import urlparse
 
 from edgeopt.errors import RecipeError, ToolchainError
-from edgeopt.runtime.targets import MEASURE_SCRIPT
 
 log = logging.getLogger(__name__)
+
+MEASURE_SCRIPT = Path(__file__).with_name("measure.py")  # copied to the board with the format's device module
 
 
 @dataclass(frozen=True)
 class SshTarget:
-    formats: ClassVar[tuple[str, ...]] = ("tflite", "onnx")  # the board's Python runs measure.py for both
     user: str | None
     host: str
     port: int = 22
@@ -44,6 +43,13 @@ class SshTarget:
         except ValueError:
             raise RecipeError(f"target {url!r}: the port must be a number") from None
         return cls(parsed.username, parsed.hostname, port, **options)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """Every format: its device module goes to the board with measure.py (the board needs the runtime)."""
+        from edgeopt.formats import FORMATS
+
+        return tuple(FORMATS)
 
     @property
     def label(self) -> str:
@@ -81,17 +87,22 @@ class SshTarget:
     def ssh(self, command: str, what: str, timeout: float | None = None) -> str:
         return self._run(["ssh", "-p", str(self.port), *self._options(), self._dest(), command], what, timeout)
 
-    def measure(self, model: Path, args: list[str]) -> dict:
-        """Copy, run, fetch, clean up. `args` are measure.py's arguments after the model path."""
+    def measure(self, model: Path, threads: int, settings) -> dict:
+        """Copy measure.py, the format's device module and the model; run, fetch, clean up."""
+        from edgeopt.formats import for_path
+
+        device = for_path(model).device_module
         remote = self.ssh("mktemp -d /tmp/edgeopt-XXXXXXXX", "creating a work folder", timeout=30).strip()
         if not remote.startswith("/tmp/edgeopt-"):
             raise ToolchainError(f"{self.label}: unexpected work folder {remote!r}")
         try:
-            scp = ["scp", "-q", "-P", str(self.port), *self._options(), str(MEASURE_SCRIPT), str(model)]
+            copy = [str(MEASURE_SCRIPT), str(device), str(model)]
+            if len({Path(c).name for c in copy}) != len(copy):
+                raise ToolchainError(f"{self.label}: {model.name} has the name of a measuring script; rename it")
+            scp = ["scp", "-q", "-P", str(self.port), *self._options(), *copy]
             self._run([*scp, f"{self._dest()}:{remote}/"], "copying the model")
-            cmd = " ".join(
-                shlex.quote(a) for a in [self.python, f"{remote}/measure.py", f"{remote}/{model.name}", *args]
-            )
+            args = settings.args(Path(f"{remote}/{model.name}"), threads, Path(f"{remote}/{device.name}"))
+            cmd = " ".join(shlex.quote(a) for a in [self.python, f"{remote}/measure.py", *args])
             out = self.ssh(cmd, f"measuring {model.name}")
             try:
                 result = json.loads(out.strip().splitlines()[-1])

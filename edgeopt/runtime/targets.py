@@ -1,7 +1,8 @@
-"""Where latency is measured. `local` runs runtime/measure.py in a fresh subprocess per model and setting.
+"""Where latency is measured: one Target protocol, one settings object, one parser of target specs.
 
-The measuring script is run by file path, not by module name, so a remote target can copy that one file and run
-it with the device's own Python.
+`local` runs runtime/measure.py (with the format's device module) in a fresh subprocess per model and setting;
+`ssh://` copies both files to a board and runs them with its Python; `adb://` runs TFLite's benchmark_model on a
+phone. The CLI (`edgeopt bench --target`) and the recipe (`bench.target`) both go through `parse_target`.
 """
 
 from __future__ import annotations
@@ -9,19 +10,110 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from edgeopt.errors import ToolchainError
+from edgeopt.errors import RecipeError, ToolchainError
 
 MEASURE_SCRIPT = Path(__file__).with_name("measure.py")
 
 
-def measure_args(
-    model: Path, threads: int, xnnpack: bool, ort_opt: str, warmup: int, min_runs: int, min_seconds: float
-) -> list[str]:
-    args = [str(model), "--threads", str(threads), "--ort-opt", ort_opt, "--warmup", str(warmup)]
-    args += ["--min-runs", str(min_runs), "--min-seconds", str(min_seconds)]
-    return args + ([] if xnnpack else ["--no-xnnpack"])
+@dataclass(frozen=True)
+class MeasureSettings:
+    """The knobs of one measurement, the same for every target. Defaults: the recipe's BenchConfig."""
+
+    warmup: int
+    min_runs: int
+    min_seconds: float
+    xnnpack: bool
+    ort_opt: str
+
+    @classmethod
+    def defaults(cls, **overrides) -> MeasureSettings:
+        from edgeopt.recipe.schema import BenchConfig
+
+        f = BenchConfig.model_fields
+        values = {
+            "warmup": f["warmup"].default,
+            "min_runs": f["runs"].default,
+            "min_seconds": f["min_seconds"].default,
+            "xnnpack": f["xnnpack"].default,
+            "ort_opt": f["ort_opt"].default,
+        }
+        return cls(**{**values, **overrides})
+
+    def args(self, model: Path, threads: int, device_module: Path) -> list[str]:
+        """measure.py's command line for `model`."""
+        out = [str(model), "--device-module", str(device_module), "--threads", str(threads), "--ort-opt", self.ort_opt]
+        out += ["--warmup", str(self.warmup), "--min-runs", str(self.min_runs), "--min-seconds", str(self.min_seconds)]
+        return out + ([] if self.xnnpack else ["--no-xnnpack"])
+
+
+class Target(Protocol):
+    label: str
+    formats: tuple[str, ...]  # the edgeopt.formats names this target can time
+
+    def measure(self, model: Path, threads: int, settings: MeasureSettings) -> dict: ...
+
+
+@dataclass
+class LocalTarget:
+    """This machine: one subprocess per measurement. `untrusted` (users' files, `edgeopt bench`): a crash or hang
+    is InputRejected (exit 3) and the process runs under a memory limit."""
+
+    timeout: float = 600
+    untrusted: bool = False
+    label: str = "local"
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        from edgeopt.formats import FORMATS
+
+        return tuple(FORMATS)
+
+    def measure(self, model: Path, threads: int, settings: MeasureSettings) -> dict:
+        from edgeopt.formats import for_path
+
+        return run_local(settings.args(model, threads, for_path(model).device_module), self.timeout, self.untrusted)
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """What a target spec may need beyond its URL; each option belongs to one kind of target."""
+
+    ssh_key: Path | None = None
+    known_hosts: Path | None = None
+    accept_new_host_key: bool = False
+    remote_python: str = "python3"
+    benchmark_model: Path | None = None
+    taskset: str | None = None
+    adb: str = "adb"
+    timeout: float = 600
+    untrusted: bool = False
+
+
+def parse_target(spec: str, options: TargetOptions | None = None) -> Target:
+    """local, ssh://[user@]host[:port] or adb://[SERIAL] -> a Target; RecipeError (exit 2) for anything else."""
+    o = options or TargetOptions()
+    if spec == "local":
+        return LocalTarget(o.timeout, o.untrusted)
+    if spec.startswith("ssh://"):
+        from edgeopt.runtime.ssh_target import SshTarget
+
+        return SshTarget.parse(
+            spec,
+            key=o.ssh_key,
+            known_hosts=o.known_hosts,
+            accept_new_host_key=o.accept_new_host_key,
+            python=o.remote_python,
+            timeout=o.timeout,
+        )
+    if spec.startswith("adb://"):
+        from edgeopt.runtime.adb_target import AdbTarget
+
+        return AdbTarget.parse(spec, benchmark_model=o.benchmark_model, adb=o.adb, taskset=o.taskset, timeout=o.timeout)
+    raise RecipeError(f"target {spec!r}: expected local, ssh://[user@]host[:port] or adb://SERIAL")
 
 
 def run_local(args: list[str], timeout: float, untrusted: bool = False) -> dict:

@@ -8,45 +8,24 @@ from pathlib import Path
 
 from edgeopt.errors import ToolchainError
 from edgeopt.pipeline.context import StageContext, StageOutput
+from edgeopt.records import Measurement
 
 log = logging.getLogger(__name__)
 
-KEEP = (
-    "threads",
-    "runs",
-    "rounds",
-    "mean_ms",
-    "min_ms",
-    "p50_ms",
-    "p90_ms",
-    "p99_ms",
-    "cv",
-    "noisy",
-    "round_p50_ms",
-    "load_ms",
-    "first_inference_ms",
-    "peak_rss_mb",
-    "fidelity_ratio",
-)
+# The figures kept per file: every key of records.Measurement after its name, in that order.
+KEEP = tuple(k for k in Measurement.__annotations__ if k not in ("name", "slower_than_float32"))
 
 
 def run(ctx: StageContext) -> StageOutput:
     from edgeopt.runtime.bench import run_bench
     from edgeopt.runtime.environment import library_versions, machine
+    from edgeopt.runtime.targets import MeasureSettings
 
     cfg, export = ctx.config.bench, ctx.need("export")
     names = [a["name"] for a in export.result["artifacts"]]
     files = [export.path(n) for n in names]
-    opts = dict(
-        threads=[cfg.threads],
-        rounds=cfg.rounds,
-        warmup=cfg.warmup,
-        min_runs=cfg.runs,
-        min_seconds=cfg.min_seconds,
-        xnnpack=cfg.xnnpack,
-        ort_opt=cfg.ort_opt,
-    )
-    local = run_bench(files, **opts)
+    settings = MeasureSettings(cfg.warmup, cfg.runs, cfg.min_seconds, cfg.xnnpack, cfg.ort_opt)
+    local = run_bench(files, [cfg.threads], cfg.rounds, settings)
     results = _rows(local, names, files)
     _explain_slower_int8(results, export, cfg.threads)
     for r in results:
@@ -67,7 +46,7 @@ def run(ctx: StageContext) -> StageOutput:
         from edgeopt.runtime.device_lock import device_lock
 
         with device_lock(cfg.target):
-            out["remote"] = _remote(ctx, cfg, files, names, opts)
+            out["remote"] = _remote(ctx, cfg, files, names, settings)
     # A device that failed this time is measured again next run instead of caching the failure.
     return StageOutput({}, out, cacheable="error" not in out.get("remote", {}))
 
@@ -76,39 +55,32 @@ def _ms(value) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _rows(bench: dict, names: list[str], files: list[Path]) -> list[dict]:
+def _rows(bench: dict, names: list[str], files: list[Path]) -> list[Measurement]:
     by_file = {Path(r["model"]).name: r for r in bench["results"]}
     return [{"name": n, **{k: by_file[f.name].get(k) for k in KEEP}} for n, f in zip(names, files, strict=True)]
 
 
-def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], opts: dict) -> dict:
+def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], settings) -> dict:
     """Measure on the device; a failure is recorded (and logged), never allowed to lose the local results."""
     from edgeopt.formats import for_path
     from edgeopt.runtime.bench import run_bench
+    from edgeopt.runtime.targets import TargetOptions, parse_target
 
-    rel = ctx.recipe_dir
+    def rel(path: str | None) -> Path | None:  # recipe paths are relative to the recipe
+        return ctx.recipe_dir / path if path else None
+
     try:
-        if cfg.target.startswith("adb://"):
-            from edgeopt.runtime.adb_target import AdbTarget
-
-            target = AdbTarget.parse(
-                cfg.target,
-                benchmark_model=rel / cfg.benchmark_model if cfg.benchmark_model else None,
-                taskset=cfg.taskset,
-            )
-            picked = [(n, f) for n, f in zip(names, files, strict=True) if for_path(f).name in target.formats]
-        else:
-            from edgeopt.runtime.ssh_target import SshTarget
-
-            target = SshTarget.parse(
-                cfg.target,
-                key=rel / cfg.ssh_key if cfg.ssh_key else None,
-                known_hosts=rel / cfg.known_hosts if cfg.known_hosts else None,
-                accept_new_host_key=cfg.accept_new_host_key,
-                python=cfg.remote_python,
-            )
-            picked = list(zip(names, files, strict=True))
-        remote = run_bench([f for _, f in picked], target=target, **opts)
+        options = TargetOptions(
+            ssh_key=rel(cfg.ssh_key),
+            known_hosts=rel(cfg.known_hosts),
+            accept_new_host_key=cfg.accept_new_host_key,
+            remote_python=cfg.remote_python,
+            benchmark_model=rel(cfg.benchmark_model),
+            taskset=cfg.taskset,
+        )
+        target = parse_target(cfg.target, options)
+        picked = [(n, f) for n, f in zip(names, files, strict=True) if for_path(f).name in target.formats]
+        remote = run_bench([f for _, f in picked], [cfg.threads], cfg.rounds, settings, target)
         return {
             "target": target.label,
             "machine": remote["machine"],

@@ -8,6 +8,7 @@ import numpy as np
 
 from edgeopt.atomic import atomic_path
 from edgeopt.errors import InputRejected
+from edgeopt.models.routes import Route
 from edgeopt.pipeline.context import StageContext, StageOutput
 
 log = logging.getLogger(__name__)
@@ -20,23 +21,23 @@ def run(ctx: StageContext) -> StageOutput:
     cfg, data = ctx.config.model, ctx.need("data").result
     keras.utils.set_random_seed(ctx.config.seed)
     if cfg.path:
-        from edgeopt.models.user_model import ROUTE_PTQ_ONLY, load_user_model
+        from edgeopt.models.user_model import load_user_model
 
         loaded = load_user_model(ctx.recipe_dir / cfg.path, trust=ctx.trust_model)
         model = loaded.model
         source = {"path": cfg.path, "route": loaded.route}
         if loaded.note:
             source["route_note"] = loaded.note
-        if loaded.route == ROUTE_PTQ_ONLY and ctx.config.tf_keras_only:
+        if loaded.route == Route.PTQ_ONLY and ctx.config.tf_keras_only:
             raise InputRejected(
                 f"{loaded.note}; remove {', '.join(ctx.config.tf_keras_only)} from the recipe to quantize the model "
                 "as it is"
             )
     else:
         model = _build(cfg, data, ctx)
-        source = {"arch": cfg.arch, "route": "builder"}
+        source = {"arch": cfg.arch, "route": Route.BUILDER}
     _check_fits(model, data)
-    if source["route"] == "keras3_savedmodel_ptq":
+    if source["route"] == Route.PTQ_ONLY:
         with atomic_path(ctx.out("model.keras")) as tmp:  # kept in Keras 3 format for the later stages
             model.save(tmp)
     else:

@@ -13,6 +13,7 @@ import numpy as np
 from edgeopt.atomic import atomic_path
 from edgeopt.data.calibration import calibration_samples
 from edgeopt.errors import InputRejected
+from edgeopt.models.routes import Route
 from edgeopt.pipeline.context import StageContext, StageOutput
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def run(ctx: StageContext) -> StageOutput:
 def _qat(ctx: StageContext, cfg, ds) -> dict:
     from edgeopt.compress.qat import train_qat
 
-    if ctx.model_route == "keras3_savedmodel_ptq":
+    if ctx.model_route == Route.PTQ_ONLY:
         raise InputRejected("quantize.method qat needs a tf_keras model; this model is on the post-training route")
     log.info("quantize: QAT fine-tuning for %d epoch(s)", cfg.qat.epochs)
     model, scheme, val = train_qat(ctx.load_model(), ds, cfg.qat, cfg.seed)

@@ -7,6 +7,7 @@ import logging
 
 from edgeopt.atomic import write_json
 from edgeopt.pipeline.context import StageContext, StageOutput
+from edgeopt.pipeline.run_dir import RunDir
 
 log = logging.getLogger(__name__)
 
@@ -37,5 +38,5 @@ def run(ctx: StageContext) -> StageOutput:
 def _write(ctx: StageContext, report: dict) -> None:
     from edgeopt.report.render import write_reports
 
-    write_json(ctx.run_dir / "report.json", report)
+    write_json(RunDir(ctx.run_dir).report_json, report)
     write_reports(report, ctx.run_dir)

@@ -7,6 +7,7 @@ import logging
 
 from edgeopt import metrics
 from edgeopt.pipeline.context import StageContext, StageOutput
+from edgeopt.records import Gate, VerifyEntry
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ def run(ctx: StageContext) -> StageOutput:
     float_top1 = metrics.top1(reference, y)
     log.info("verify: float Keras top-1 %.4f on %d %s samples", float_top1, len(y), cfg.split)
 
-    gates: list[dict] = []
+    gates: list[Gate] = []
     if cfg.min_accuracy is not None:
         gates.append(
             _gate("min_accuracy", "keras_float32", cfg.min_accuracy, float_top1, float_top1 >= cfg.min_accuracy)
@@ -33,7 +34,7 @@ def run(ctx: StageContext) -> StageOutput:
         probs = open_runner(export.path(art["name"])).predict(x)
         outputs[art["name"]] = probs
         top1 = metrics.top1(probs, y)
-        entry = {
+        entry: VerifyEntry = {
             "name": art["name"],
             "top1": top1,
             "top5": metrics.topk(probs, y, 5),
@@ -99,5 +100,5 @@ def _error_by_cause(reference, outputs: dict, y) -> dict:
     return out
 
 
-def _gate(name: str, artifact: str, limit: float, value: float, passed: bool) -> dict:
+def _gate(name: str, artifact: str, limit: float, value: float, passed: bool) -> Gate:
     return {"gate": name, "artifact": artifact, "limit": limit, "value": value, "passed": bool(passed)}

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from edgeopt.atomic import write_text
+from edgeopt.pipeline.run_dir import RunDir
 
 COLUMNS = ["trial", "status", "artifact", "top1", "drop", "bytes", "p50_ms", "speedup_vs_float32", "error"]
 
@@ -22,7 +23,7 @@ def collect(trials: list[dict], sweep_dir: Path) -> list[dict]:
             "error": t.get("error") or "",
             **{f"set:{k}": v for k, v in t["overrides"].items()},
         }
-        report_file = sweep_dir / t["id"] / "report.json"
+        report_file = RunDir(sweep_dir / t["id"]).report_json
         arts = json.loads(report_file.read_text())["artifacts"] if report_file.is_file() else []
         if not arts:
             rows.append({**base, "artifact": ""})

@@ -34,6 +34,7 @@ def run_trial(payload: dict) -> dict:
     try:
         from pydantic import ValidationError
 
+        from edgeopt.pipeline.run_dir import RunDir
         from edgeopt.pipeline.runner import run_pipeline
         from edgeopt.recipe.schema import Recipe
 
@@ -43,7 +44,7 @@ def run_trial(payload: dict) -> dict:
             status, error = "invalid", f"the recipe this point makes is invalid: {exc}"
         else:
             run_pipeline(recipe, Path(payload["base_dir"]), run_dir)
-            report = json.loads((run_dir / "report.json").read_text())
+            report = RunDir(run_dir).read_report()
             if report.get("failed_parts"):
                 status, error = "failed", "; ".join(f"{f['part']}: {f['error']}" for f in report["failed_parts"])
             elif not report["passed"]:

@@ -9,7 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from edgeopt.cli import cli
+from edgeopt.formats import FORMATS, for_path
 from edgeopt.runtime.measure import measure
+
+TFLITE, ONNX = FORMATS["tflite"], FORMATS["onnx"]
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +35,9 @@ def files(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ["f32.tflite", "i8.tflite", "f32.onnx", "i8.onnx"])
 def test_measure_reports_steady_state_apart_from_load_and_first_run(files, name):
-    out = measure(files / name, threads=1, min_runs=50, min_seconds=0.05, warmup=3)
+    out = measure(
+        files / name, for_path(files / name).device_module, threads=1, min_runs=50, min_seconds=0.05, warmup=3
+    )
     s = out["steady"]
     assert s["runs"] >= 50 and 0 < s["min_ms"] <= s["p50_ms"] <= s["p90_ms"] <= s["p99_ms"]
     assert out["load_ms"] > 0 and out["first_inference_ms"] > 0 and out["peak_rss_mb"] > 10
@@ -43,8 +48,16 @@ def test_measure_reports_steady_state_apart_from_load_and_first_run(files, name)
 
 
 def test_xnnpack_can_be_switched_off_and_ort_levels_chosen(files):
-    assert measure(files / "i8.tflite", xnnpack=False, min_runs=10, min_seconds=0)["xnnpack"] is False
-    assert measure(files / "f32.onnx", ort_opt="disable", min_runs=10, min_seconds=0)["graph_optimization"] == "disable"
+    assert (
+        measure(files / "i8.tflite", TFLITE.device_module, xnnpack=False, min_runs=10, min_seconds=0)["xnnpack"]
+        is False
+    )
+    assert (
+        measure(files / "f32.onnx", ONNX.device_module, ort_opt="disable", min_runs=10, min_seconds=0)[
+            "graph_optimization"
+        ]
+        == "disable"
+    )
 
 
 def test_bench_cli_interleaves_rounds_per_thread_count_in_subprocesses(files, tmp_path):

@@ -14,6 +14,8 @@ class OnnxFormat(Format):
     color = "#d62728"
     diagnosis_column = ("ort_xmodel_err_db", "ORT xmodel SQNR dB")
 
+    device_module = Path(__file__).with_name("device.py")
+
     def export(self, job, precisions: list[str]) -> None:
         from edgeopt.formats.onnx.export import export
 

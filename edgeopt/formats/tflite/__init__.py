@@ -14,6 +14,8 @@ class TFLiteFormat(Format):
     color = "#1f77b4"
     diagnosis_column = ("op", "op")
 
+    device_module = Path(__file__).with_name("device.py")
+
     def export(self, job, precisions: list[str]) -> None:
         from edgeopt.formats.tflite.export import export
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgeopt.models.routes import Route
 from edgeopt.pipeline.context import StageContext, StageOutput
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def run(ctx: StageContext) -> StageOutput:
     calibration = np.load(ctx.need("quantize").path("calibration")) if ctx.has("quantize") else None
     with tempfile.TemporaryDirectory(prefix="edgeopt-savedmodel-") as work:
         saved_model = None
-        if ctx.model_route == "keras3_savedmodel_ptq":
+        if ctx.model_route == Route.PTQ_ONLY:
             from edgeopt.models.keras3_convert import export_savedmodel
 
             saved_model = Path(work) / "savedmodel"

@@ -7,6 +7,8 @@ import logging
 from functools import cache
 from pathlib import Path
 
+from edgeopt.models.routes import Route
+
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +55,7 @@ class Int8Follow:
         from edgeopt.autoquant.chains import Inputs
 
         # The QAT fallback is configured (stage_configs.export_config) only when strategy auto lists it.
-        qat = None if self.ctx.model_route == "keras3_savedmodel_ptq" or self.qat is None else self.qat_model
+        qat = None if self.ctx.model_route == Route.PTQ_ONLY or self.qat is None else self.qat_model
         return Inputs(self.cfg, self.calibration, self.more_calibration(), ranking, keep_float, qat)
 
     def settle(self, path: Path, attempts) -> tuple[Path, dict | None]:
