@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -69,6 +71,42 @@ def write_recipe(tmp_path):
         return path
 
     return _write
+
+
+@dataclass(frozen=True)
+class SharedRun:
+    """The tiny recipe's run, made once per test session (all xdist workers share it). Read-only: a test that
+    changes files or re-runs takes `copy()`."""
+
+    recipe: Path
+    run_dir: Path
+    output: str  # what `edgeopt optimize` printed
+
+    def copy(self, dest: Path) -> SharedRun:
+        shutil.copytree(self.recipe.parent, dest)
+        return SharedRun(dest / self.recipe.name, dest / self.run_dir.name, self.output)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, worker_id) -> SharedRun:
+    """TINY_RECIPE through `edgeopt optimize` (exit 0 asserted), computed by the first worker that asks."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base if worker_id == "master" else base.parent) / "tiny-shared"
+    with FileLock(f"{root}.lock"):
+        if not (root / "output.txt").is_file():
+            from click.testing import CliRunner
+
+            from edgeopt.cli import cli
+
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            (root / "tiny.yaml").write_text(TINY_RECIPE)
+            result = CliRunner().invoke(cli, ["optimize", str(root / "tiny.yaml"), "--run-dir", str(root / "run")])
+            assert result.exit_code == 0, result.output + repr(result.exception)
+            (root / "output.txt").write_text(result.output)
+    return SharedRun(root / "tiny.yaml", root / "run", (root / "output.txt").read_text())
 
 
 def optimize_tiny(tmp_path_factory, name: str, recipe: str = TINY_RECIPE) -> Path:

@@ -14,26 +14,15 @@ from tests.conftest import TINY_RECIPE
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    recipe = root / "tiny.yaml"
-    recipe.write_text(TINY_RECIPE)
-    run_dir = root / "run"
-    result = CliRunner().invoke(cli, ["optimize", str(recipe), "--run-dir", str(run_dir)])
-    return recipe, run_dir, result
-
-
 def test_optimize_exits_0_and_prints_the_summary(tiny_run):
-    _, _run_dir, result = tiny_run
-    assert result.exit_code == 0, result.output + repr(result.exception)
+    output = tiny_run.output  # the shared run asserted exit 0
     for name in ("tflite_float32", "tflite_int8", "onnx_float32", "onnx_int8"):
-        assert name in result.stdout
-    assert "PASS" in result.stdout
+        assert name in output
+    assert "PASS" in output
 
 
 def test_report_json_has_every_artifact_measured(tiny_run):
-    _, run_dir, _ = tiny_run
+    run_dir = tiny_run.run_dir
     report = json.loads((run_dir / "report.json").read_text())
     assert report["schema_version"] == 1
     assert report["passed"] is True
@@ -74,7 +63,7 @@ def test_report_json_has_every_artifact_measured(tiny_run):
 def test_int8_tflite_has_no_float_compute_operator_in_the_file(tiny_run):
     from edgeopt.formats.tflite.read import read_tflite
 
-    _, run_dir, _ = tiny_run
+    run_dir = tiny_run.run_dir
     report = json.loads((run_dir / "report.json").read_text())
     files = {a["name"]: run_dir / a["file"] for a in report["artifacts"]}
     int8 = read_tflite(files["tflite_int8"])
@@ -86,7 +75,7 @@ def test_int8_tflite_has_no_float_compute_operator_in_the_file(tiny_run):
 
 
 def test_onnxruntime_runs_the_int8_onnx_without_float_islands(tiny_run):
-    _, run_dir, _ = tiny_run
+    run_dir = tiny_run.run_dir
     report = json.loads((run_dir / "report.json").read_text())
     onnx_int8 = next(a for a in report["artifacts"] if a["name"] == "onnx_int8")
     assert onnx_int8["contents"]["executed_float_compute_ops"] == []
@@ -100,7 +89,7 @@ def test_int8_activations_leave_float_islands_that_the_check_reports(tiny_run, t
     from edgeopt.formats.onnx.convert import quantize_onnx_int8
     from edgeopt.formats.onnx.read import read_onnx
 
-    _, run_dir, _ = tiny_run
+    run_dir = tiny_run.run_dir
     export_dir = next(run_dir.glob("05-export-*"))
     calibration = np.load(next(run_dir.glob("04-quantize-*")) / "calibration.npy")
     out = tmp_path / "s8.onnx"
@@ -109,7 +98,7 @@ def test_int8_activations_leave_float_islands_that_the_check_reports(tiny_run, t
 
 
 def test_run_dir_holds_committed_stages_and_a_readable_report(tiny_run):
-    _, run_dir, _ = tiny_run
+    run_dir = tiny_run.run_dir
     manifest = json.loads((run_dir / "manifest.json").read_text())
     names = [s["name"] for s in manifest["stages"]]
     assert names == ["data", "build", "train", "quantize", "export", "verify", "bench", "report"]
@@ -120,8 +109,9 @@ def test_run_dir_holds_committed_stages_and_a_readable_report(tiny_run):
     assert "| tflite_int8 |" in md and "Result: **PASS**" in md
 
 
-def test_rerun_reuses_finished_stages(tiny_run):
-    recipe, run_dir, _ = tiny_run
+def test_rerun_reuses_finished_stages(tiny_run, tmp_path):
+    run = tiny_run.copy(tmp_path / "copy")  # the shared run stays read-only
+    recipe, run_dir = run.recipe, run.run_dir
     result = CliRunner().invoke(cli, ["optimize", str(recipe), "--run-dir", str(run_dir), "--json"])
     assert result.exit_code == 0
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -130,8 +120,9 @@ def test_rerun_reuses_finished_stages(tiny_run):
     assert json.loads(result.stdout)["passed"] is True
 
 
-def test_a_broken_gate_exits_1_and_still_writes_the_report(tiny_run):
-    recipe, run_dir, _ = tiny_run
+def test_a_broken_gate_exits_1_and_still_writes_the_report(tiny_run, tmp_path):
+    run = tiny_run.copy(tmp_path / "copy")
+    recipe, run_dir = run.recipe, run.run_dir
     strict = recipe.with_name("strict.yaml")
     strict.write_text(TINY_RECIPE.replace("min_accuracy: 0.3", "min_accuracy: 1.0"))
     result = CliRunner().invoke(cli, ["optimize", str(strict), "--run-dir", str(run_dir)])
@@ -148,7 +139,7 @@ def test_an_int8_file_slower_than_float32_gets_an_explanation(tiny_run):
     from edgeopt.pipeline.context import StageRecord
     from edgeopt.stages.bench import _explain_slower_int8
 
-    _, run_dir, _ = tiny_run
+    run_dir = tiny_run.run_dir
     export_dir = next(run_dir.glob("*-export-*"))
     meta = json.loads((export_dir / "stage.json").read_text())
     export = StageRecord("export", meta["key"], export_dir, meta["outputs"], meta["result"])

@@ -87,7 +87,13 @@ class ModelConfig(_Section):
     def _arch_or_path(self) -> ModelConfig:
         if (self.arch is None) == (self.path is None):
             raise ValueError("set exactly one of 'arch' (a registered builder) or 'path' (your saved model)")
-        builder_only = {"width", "dropout", "small_input", "bn_momentum", "weights"} & self.model_fields_set
+        # Against the defaults, not model_fields_set, so a dumped recipe (recipe.json) loads again.
+        fields = type(self).model_fields
+        builder_only = {
+            n
+            for n in ("width", "dropout", "small_input", "bn_momentum", "weights")
+            if getattr(self, n) != fields[n].default
+        }
         if self.path is not None and builder_only:
             raise ValueError(f"{', '.join(sorted(builder_only))} only apply to registered builders, not to 'path'")
         return self
@@ -367,7 +373,9 @@ class BenchConfig(_Section):
     def _options_fit_the_target(self) -> BenchConfig:
         kind = self.target.split("://")[0]
         for owner, names in _TARGET_OPTIONS.items():
-            stray = sorted(set(names) & self.model_fields_set) if owner != kind else []
+            # Compared with the defaults, not model_fields_set, so a dumped recipe (recipe.json) loads again.
+            fields = type(self).model_fields
+            stray = sorted(n for n in names if getattr(self, n) != fields[n].default) if owner != kind else []
             if stray:
                 verb = "apply" if len(stray) > 1 else "applies"
                 raise ValueError(f"{', '.join(stray)} only {verb} to {owner}:// targets, not to target '{self.target}'")

@@ -19,6 +19,25 @@ def _flatten(prefix: str, value, out: dict) -> None:
         out[prefix] = "" if value is None else str(value)[:500]  # MLflow's parameter value limit is larger; keep tidy
 
 
+def params_and_metrics(recipe, report: dict) -> tuple[dict[str, str], dict[str, float]]:
+    """What MLflow receives: the recipe flattened to dotted parameters (report destinations left out), and every
+    artifact's size, accuracy and latency as `<artifact>.<figure>` metrics."""
+    params: dict[str, str] = {}
+    _flatten("", recipe.model_dump(mode="json", exclude={"report"}), params)
+    metrics: dict[str, float] = {}
+    if report.get("verify"):
+        metrics["float_top1"] = report["verify"]["float_top1"]
+    for a in report["artifacts"]:
+        metrics[f"{a['name']}.bytes"] = a["bytes"]
+        for key in ("top1", "top5", "drop", "agreement"):
+            if a.get("accuracy", {}).get(key) is not None:
+                metrics[f"{a['name']}.{key}"] = a["accuracy"][key]
+        for key in ("p50_ms", "p90_ms", "speedup_vs_float32"):
+            if (a.get("latency") or {}).get(key) is not None:
+                metrics[f"{a['name']}.{key}"] = a["latency"][key]
+    return params, metrics
+
+
 def log_run(cfg, recipe, report: dict, run_dir: Path, export_dir: Path) -> str | None:
     """Log to MLflow; returns the MLflow run id. ToolchainError when the mlflow extra is not installed."""
     try:
@@ -35,19 +54,7 @@ def log_run(cfg, recipe, report: dict, run_dir: Path, export_dir: Path) -> str |
     if mlflow.get_experiment_by_name(cfg.experiment) is None:
         mlflow.create_experiment(cfg.experiment, artifact_location=cfg.artifact_location)
     mlflow.set_experiment(cfg.experiment)
-    params: dict[str, str] = {}
-    _flatten("", recipe.model_dump(mode="json", exclude={"report"}), params)
-    metrics: dict[str, float] = {}
-    if report.get("verify"):
-        metrics["float_top1"] = report["verify"]["float_top1"]
-    for a in report["artifacts"]:
-        metrics[f"{a['name']}.bytes"] = a["bytes"]
-        for key in ("top1", "top5", "drop", "agreement"):
-            if a.get("accuracy", {}).get(key) is not None:
-                metrics[f"{a['name']}.{key}"] = a["accuracy"][key]
-        for key in ("p50_ms", "p90_ms", "speedup_vs_float32"):
-            if (a.get("latency") or {}).get(key) is not None:
-                metrics[f"{a['name']}.{key}"] = a["latency"][key]
+    params, metrics = params_and_metrics(recipe, report)
     with mlflow.start_run(run_name=recipe.name) as run:
         mlflow.log_params(params)
         mlflow.log_metrics(metrics)

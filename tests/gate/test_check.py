@@ -1,5 +1,5 @@
-"""`edgeopt check` end to end through the CLI: baseline update, pass, regression, improvement, missing entry,
-another ISA, JUnit XML and the markdown summary."""
+"""`edgeopt check` through the CLI on the committed golden run records (tests/golden): baseline update, pass,
+regression, improvement, missing entry, another ISA, JUnit XML and the markdown summary. Fast: no TensorFlow."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from click.testing import CliRunner
 
 from edgeopt.cli import cli
 from edgeopt.errors import EXIT_GATE_FAILED
-from tests.conftest import optimize_tiny
-
-pytestmark = pytest.mark.slow
+from tests.golden import copy_run
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    return optimize_tiny(tmp_path_factory, "gate")
+    return copy_run("tiny", tmp_path_factory.mktemp("gate") / "run")
 
 
 def _variant(run_dir, tmp_path, change):
@@ -94,3 +92,11 @@ def test_another_isa_needs_its_own_entries(run_dir, tmp_path):
     assert "the baseline has this artifact for ISA" in result.stdout
     assert _check(other, baseline, "--update-baseline").exit_code == 0
     assert _check(other, baseline).exit_code == 0 and _check(run_dir, baseline).exit_code == 0  # both kept
+
+
+@pytest.mark.slow
+def test_a_fresh_run_passes_against_its_own_baseline(tiny_run, tmp_path):
+    baseline = tmp_path / "baseline.yaml"
+    assert _check(tiny_run.run_dir, baseline, "--update-baseline").exit_code == 0
+    result = _check(tiny_run.run_dir, baseline)
+    assert result.exit_code == 0, result.output

@@ -68,3 +68,19 @@ def test_schema_lists_sections_in_pipeline_order():
         "bench",
         "report",
     ]
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "recipes").rglob("*.yaml")), ids=lambda p: p.stem)
+def test_a_dumped_recipe_loads_again_unchanged(path):
+    # recipe.json holds the dump; `edgeopt export` and sweep trials validate it again.
+    from edgeopt.recipe.schema import Recipe
+
+    recipe = load_recipe(path)
+    assert Recipe.model_validate(recipe.model_dump(mode="json")) == recipe
+
+
+def test_a_dumped_user_model_recipe_loads_again():
+    from edgeopt.recipe.schema import Recipe
+
+    recipe = parse_recipe("name: own\nmodel: {path: own.keras}\nexport: {tflite: [float32], onnx: []}\n")
+    assert Recipe.model_validate(recipe.model_dump(mode="json")) == recipe

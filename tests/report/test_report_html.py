@@ -13,12 +13,15 @@ from click.testing import CliRunner
 
 from edgeopt.cli import cli
 from edgeopt.report.html import pareto_front
-from tests.conftest import optimize_tiny
+from tests.golden import copy_run
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    return optimize_tiny(tmp_path_factory, "html")
+@pytest.fixture
+def run_dir(tmp_path):
+    """The golden tiny run's records with its report re-rendered by `edgeopt report` (what the stage writes)."""
+    run = copy_run("tiny", tmp_path / "run")
+    assert CliRunner().invoke(cli, ["report", str(run)]).exit_code == 0
+    return run
 
 
 def _chromium() -> str:
@@ -70,7 +73,6 @@ def test_report_html_is_self_contained_and_renders_its_plots_in_chromium(run_dir
         assert colors is not None and len(colors) > 200  # plots and tables, not a blank page
 
 
-@pytest.mark.slow
 def test_report_command_rerenders_and_compares(run_dir, tmp_path):
     (run_dir / "report.html").unlink()
     (run_dir / "report.md").unlink()

@@ -38,7 +38,7 @@ def follow(f, float_path: Path, path: Path) -> tuple[Path, dict | None, dict | N
                 ranking = donnx.sensitivity(float_path, qdq, f.x_diag, f.layers)
             graph = donnx.graph(float_path)
             keep_float = lambda row: graph.keep_float(row["tensor"])  # noqa: E731
-            diagnosis = f.describe("onnxruntime qdq_loss_debug", ranking, len(f.x_diag))
+            diagnosis = f.describe("onnxruntime qdq_loss_debug", ranking)
             if c.onnx_format != "qdq":
                 diagnosis["note"] = "measured on a QDQ twin with the same settings"
         except EdgeoptError as exc:

@@ -25,7 +25,7 @@ def follow(f, path: Path) -> tuple[Path, dict | None, dict | None]:
                 lambda: converter_for(f.model, f.saved_model), f.calibration, f.x_diag, f.layers
             )
             keep_float = lambda row: graph.keep_float(row["node"])  # noqa: E731
-            diagnosis = f.describe("TFLite QuantizationDebugger", ranking, len(f.x_diag))
+            diagnosis = f.describe("TFLite QuantizationDebugger", ranking)
         except EdgeoptError as exc:
             diagnosis = {"error": str(exc)}
             log.warning("export: TFLite per-layer diagnosis failed: %s", exc)
