@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 NEEDS  := $(PYTHON) edgeopt/doctor/needs.py install --for
 
-.PHONY: demo test test-fast lint format install dev clean system-demo system-test
+.PHONY: demo test test-fast golden lint format install dev clean system-demo system-test
 
 system-demo:
 	@$(NEEDS) demo
@@ -47,11 +47,20 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format edgeopt tests benchmarks
 	$(BIN)/ruff check --fix edgeopt tests benchmarks
 
-test: system-test lint
-	$(BIN)/python -m pytest
+# Tests run on every core (pytest-xdist; an idle worker steals queued tests); the tiny end-to-end run is made once
+# per session and shared.
+PYTEST := $(BIN)/python -m pytest -n auto --dist worksteal
 
-test-fast: system-test lint
-	$(BIN)/python -m pytest -m "not slow"
+test: system-test lint
+	$(PYTEST)
+
+# The fast layer: pure logic and the committed golden run records (tests/golden), no TensorFlow run.
+test-fast: lint
+	$(PYTEST) -m "not slow"
+
+# Regenerate tests/golden from fresh runs after a change to what a stage records.
+golden: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.golden.regenerate
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

@@ -140,7 +140,10 @@ def qat_wrap(model, scheme=None):
 
 def rebuild_qat_model(float_model, scheme: str, weights_path):
     """The QAT model of `float_model` with the weights the quantize stage trained (see stages/quantize.py)."""
-    model = qat_wrap(float_model, scheme_for(scheme in ("pqat", "pcqat"), scheme in ("cqat", "pcqat")))
+    from edgeopt.recipe.stage_configs import QatScheme
+
+    scheme = QatScheme(scheme)
+    model = qat_wrap(float_model, scheme_for(scheme.preserves_sparsity, scheme.preserves_clusters))
     model.load_weights(weights_path)
     return model
 

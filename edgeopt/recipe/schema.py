@@ -277,8 +277,9 @@ class QuantizeConfig(_Section):
     diagnose_samples: int = Field(64, ge=1, le=10_000, description="Samples the per-layer diagnosis runs on.")
 
 
-class ExportConfig(_Section):
-    """Which files to write. int8 needs a quantize section."""
+class ExportFiles(_Section):
+    """Which files to write: one precision list per format (edgeopt.formats), named like the format. int8 needs a
+    quantize section."""
 
     tflite: list[TFLitePrecision] = Field(
         ["float32", "int8"],
@@ -289,19 +290,6 @@ class ExportConfig(_Section):
         ["float32", "int8"], description="ONNX files: float32; dynamic (int8 weights); int8 (static, calibrated)."
     )
     onnx_opset: int = Field(17, ge=13, le=21, description="ONNX opset for tf2onnx.")
-    bundle: list[Literal["android", "ios", "generic"]] = Field(
-        [],
-        description="App-ready folders: android (TFLite with metadata), ios (TFLite with metadata and ORT "
-        "format), generic (TFLite, ONNX, ORT); each with labels.txt, model_card.json and a README. Needs verify.",
-    )
-    model_version: str = Field("1.0.0", max_length=64, description="Bundles: model version in metadata and card.")
-    author: str = Field("unknown", max_length=256, description="Bundles: author in metadata and card.")
-    license: str = Field("unspecified", max_length=256, description="Bundles: license in metadata and card.")
-    description: str | None = Field(None, max_length=2000, description="Bundles: model description.")
-    input_mean: list[float] = Field(
-        [0.0], min_length=1, max_length=3, description="Bundles: model input = (pixel - mean) / std, pixels 0..255."
-    )
-    input_std: list[float] = Field([255.0], min_length=1, max_length=3, description="Bundles: see input_mean.")
 
     @field_validator("onnx", mode="before")
     @classmethod
@@ -317,6 +305,24 @@ class ExportConfig(_Section):
         if len(set(value)) != len(value):
             raise ValueError(f"listed twice: {sorted(v for v in set(value) if value.count(v) > 1)}")
         return value
+
+
+class ExportConfig(ExportFiles):
+    """Which files to write, and the app bundles made from them."""
+
+    bundle: list[Literal["android", "ios", "generic"]] = Field(
+        [],
+        description="App-ready folders: android (TFLite with metadata), ios (TFLite with metadata and ORT "
+        "format), generic (TFLite, ONNX, ORT); each with labels.txt, model_card.json and a README. Needs verify.",
+    )
+    model_version: str = Field("1.0.0", max_length=64, description="Bundles: model version in metadata and card.")
+    author: str = Field("unknown", max_length=256, description="Bundles: author in metadata and card.")
+    license: str = Field("unspecified", max_length=256, description="Bundles: license in metadata and card.")
+    description: str | None = Field(None, max_length=2000, description="Bundles: model description.")
+    input_mean: list[float] = Field(
+        [0.0], min_length=1, max_length=3, description="Bundles: model input = (pixel - mean) / std, pixels 0..255."
+    )
+    input_std: list[float] = Field([255.0], min_length=1, max_length=3, description="Bundles: see input_mean.")
 
 
 class VerifyConfig(_Section):

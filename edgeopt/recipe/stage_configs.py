@@ -8,6 +8,7 @@ cannot be read without being keyed, and a field a stage does not read cannot re-
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,11 @@ from edgeopt.recipe.schema import (
     BenchConfig,
     ClusterConfig,
     DataConfig,
+    ExportFiles,
     ModelConfig,
     PruneConfig,
     QuantizeConfig,
     Recipe,
-    TFLitePrecision,
     TrainConfig,
     VerifyConfig,
 )
@@ -60,6 +61,23 @@ class ClusterStage(_StageConfig):
     seed: int
 
 
+class QatScheme(StrEnum):
+    """tfmot's QAT schemes: plain, and prune- (P), cluster- (C) or prune-and-cluster-preserving (PC)."""
+
+    QAT = "qat"
+    PQAT = "pqat"
+    CQAT = "cqat"
+    PCQAT = "pcqat"
+
+    @property
+    def preserves_sparsity(self) -> bool:
+        return self in (QatScheme.PQAT, QatScheme.PCQAT)
+
+    @property
+    def preserves_clusters(self) -> bool:
+        return self in (QatScheme.CQAT, QatScheme.PCQAT)
+
+
 class QatSettings(_StageConfig):
     """QAT fine-tuning: the quantize stage's (method qat) and the auto strategy's last fallback."""
 
@@ -81,10 +99,10 @@ class QatSettings(_StageConfig):
         )
 
     @property
-    def scheme(self) -> str:
-        """tfmot's collaborative-optimization scheme: p(runing)- and c(luster)-preserving QAT."""
-        return {(True, True): "pcqat", (False, True): "cqat", (True, False): "pqat"}.get(
-            (self.pruned, self.clustered), "qat"
+    def scheme(self) -> QatScheme:
+        """The collaborative-optimization scheme that keeps what pruning and clustering did."""
+        return next(
+            s for s in QatScheme if (s.preserves_sparsity, s.preserves_clusters) == (self.pruned, self.clustered)
         )
 
 
@@ -92,12 +110,6 @@ class QuantizeStage(_StageConfig):
     calibration_samples: int
     seed: int
     qat: QatSettings | None  # set for method qat: fine-tune a fake-quant copy here
-
-
-class ExportFiles(_StageConfig):
-    tflite: list[TFLitePrecision]
-    onnx: list[str]
-    onnx_opset: int
 
 
 class ExportStage(_StageConfig):
@@ -183,7 +195,7 @@ def export_config(recipe: Recipe, recipe_dir: Path) -> ExportStage:
     e, q = recipe.export, recipe.quantize
     auto_qat = q is not None and q.strategy == "auto" and "qat" in q.fallbacks
     return ExportStage(
-        files=ExportFiles(tflite=e.tflite, onnx=e.onnx, onnx_opset=e.onnx_opset),
+        files=ExportFiles(**{name: getattr(e, name) for name in ExportFiles.model_fields}),
         quantize=q,
         qat=QatSettings.of(recipe) if auto_qat else None,
         seed=recipe.seed,

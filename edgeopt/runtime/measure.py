@@ -102,14 +102,16 @@ def load_device_module(path: Path):
 def measure(
     path: Path,
     device_module: Path,
-    threads: int = 1,
-    xnnpack: bool = True,
-    ort_opt: str = "all",
-    warmup: int = 10,
-    min_runs: int = 100,
-    min_seconds: float = 1.0,
+    *,
+    threads: int,
+    xnnpack: bool,
+    ort_opt: str,
+    warmup: int,
+    min_runs: int,
+    min_seconds: float,
     bare_loop: bool = True,
 ) -> dict:
+    """No defaults here: every knob comes from runtime.targets.MeasureSettings (the recipe's BenchConfig)."""
     path = Path(path)
     started = time.perf_counter()
     device = load_device_module(device_module)
@@ -154,22 +156,22 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="measure", description=__doc__.splitlines()[0])
     p.add_argument("model")
     p.add_argument("--device-module", required=True, help="the format's timing module (formats/<format>/device.py)")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, required=True)
     p.add_argument("--no-xnnpack", action="store_true", help="TFLite built-in kernels only")
-    p.add_argument("--ort-opt", choices=["disable", "basic", "extended", "all"], default="all")
-    p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--min-runs", type=int, default=100)
-    p.add_argument("--min-seconds", type=float, default=1.0)
+    p.add_argument("--ort-opt", choices=["disable", "basic", "extended", "all"], required=True)
+    p.add_argument("--warmup", type=int, required=True)
+    p.add_argument("--min-runs", type=int, required=True)
+    p.add_argument("--min-seconds", type=float, required=True)
     a = p.parse_args(argv)
     out = measure(
         Path(a.model),
         Path(a.device_module),
-        a.threads,
-        not a.no_xnnpack,
-        a.ort_opt,
-        a.warmup,
-        a.min_runs,
-        a.min_seconds,
+        threads=a.threads,
+        xnnpack=not a.no_xnnpack,
+        ort_opt=a.ort_opt,
+        warmup=a.warmup,
+        min_runs=a.min_runs,
+        min_seconds=a.min_seconds,
     )
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")

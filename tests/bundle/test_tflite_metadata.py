@@ -57,6 +57,7 @@ def _kwargs(grayscale: bool = False) -> dict:
     )
 
 
+@pytest.mark.slow
 def test_metadata_reads_back_and_the_model_gives_the_same_outputs(models, labels, tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
@@ -88,6 +89,7 @@ def test_metadata_reads_back_and_the_model_gives_the_same_outputs(models, labels
     assert tm.read(tmp_path.joinpath("plain.tflite").write_bytes(model) and tmp_path / "plain.tflite") is None
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_refused_with_the_reason(models, labels):
     with pytest.raises(ToolchainError, match="not a TFLite flatbuffer"):
         tm.embed(b"\0" * 64, labels, **_kwargs())
@@ -185,6 +187,7 @@ def test_min_parser_version_matches_the_native_rule():
         assert (what, tm.min_parser_version(m)) == (what, native)
 
 
+@pytest.mark.slow
 @pytest.mark.needs("libusb")
 @pytest.mark.parametrize(("input_type", "grayscale"), [("int8", False), ("uint8", True), ("float32", False)])
 def test_same_bytes_as_the_official_writer_and_the_official_displayer_reads_it(models, labels, input_type, grayscale):

@@ -36,6 +36,7 @@ def _trainable(model) -> int:
     return int(sum(w.shape.num_elements() for w in model.trainable_weights))
 
 
+@pytest.mark.slow
 # Papers count trainable parameters; rounded figures are checked to their last printed digit.
 @pytest.mark.parametrize(
     ("name", "kwargs", "paper", "tolerance"),
@@ -71,6 +72,7 @@ def test_multiply_accumulates_match_the_papers(name, paper_macs, tolerance):
     assert abs(macs - paper_macs) / paper_macs < tolerance, (macs, paper_macs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list_models())
 def test_every_conv_output_follows_the_formula(name):
     """out = floor((in + 2*pad - dilation*(k-1) - 1) / stride) + 1 for valid padding; ceil(in/stride) for same."""

@@ -19,6 +19,7 @@ def test_registering_a_name_twice_raises():
         register_model(tiny_cnn)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list_models())
 def test_every_builder_builds_predicts_and_round_trips_config(name):
     from edgeopt._keras import keras
@@ -47,6 +48,7 @@ def test_builders_reject_bad_arguments_with_received(name, kwargs, message):
         create_model(name, **{"input_shape": (32, 32, 3), **kwargs})
 
 
+@pytest.mark.slow
 def test_mobilenet_v2_small_input_keeps_spatial_detail():
     """At 32 px the small-input variant ends at 4x4; the ImageNet layout would end at 1x1 and not learn."""
     small = create_model("mobilenet_v2", input_shape=(32, 32, 3), num_classes=10, width=0.35, include_top=False)
@@ -55,12 +57,14 @@ def test_mobilenet_v2_small_input_keeps_spatial_detail():
     assert full.get_layer("head_conv").output.shape[1:3] == (1, 1)
 
 
+@pytest.mark.slow
 def test_mobilenet_v2_matches_the_paper_at_imagenet_size():
     # keras.applications.MobileNetV2(alpha=1.0, weights=None) has 3,538,984 parameters.
     model = create_model("mobilenet_v2", input_shape=(224, 224, 3), num_classes=1000, width=1.0)
     assert abs(model.count_params() - 3_538_984) / 3_538_984 < 0.005
 
 
+@pytest.mark.slow
 def test_weights_from_a_local_file_are_loaded(tmp_path):
     from edgeopt.recipe import parse_recipe
     from edgeopt.stages.build import _build

@@ -13,6 +13,7 @@ from edgeopt.formats import FORMATS, for_path
 from edgeopt.runtime.measure import measure
 
 TFLITE, ONNX = FORMATS["tflite"], FORMATS["onnx"]
+KNOBS = {"threads": 1, "xnnpack": True, "ort_opt": "all", "warmup": 1, "min_runs": 10, "min_seconds": 0.0}
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +36,8 @@ def files(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ["f32.tflite", "i8.tflite", "f32.onnx", "i8.onnx"])
 def test_measure_reports_steady_state_apart_from_load_and_first_run(files, name):
-    out = measure(
-        files / name, for_path(files / name).device_module, threads=1, min_runs=50, min_seconds=0.05, warmup=3
-    )
+    knobs = {**KNOBS, "min_runs": 50, "min_seconds": 0.05, "warmup": 3}
+    out = measure(files / name, for_path(files / name).device_module, **knobs)
     s = out["steady"]
     assert s["runs"] >= 50 and 0 < s["min_ms"] <= s["p50_ms"] <= s["p90_ms"] <= s["p99_ms"]
     assert out["load_ms"] > 0 and out["first_inference_ms"] > 0 and out["peak_rss_mb"] > 10
@@ -48,14 +48,9 @@ def test_measure_reports_steady_state_apart_from_load_and_first_run(files, name)
 
 
 def test_xnnpack_can_be_switched_off_and_ort_levels_chosen(files):
+    assert measure(files / "i8.tflite", TFLITE.device_module, **{**KNOBS, "xnnpack": False})["xnnpack"] is False
     assert (
-        measure(files / "i8.tflite", TFLITE.device_module, xnnpack=False, min_runs=10, min_seconds=0)["xnnpack"]
-        is False
-    )
-    assert (
-        measure(files / "f32.onnx", ONNX.device_module, ort_opt="disable", min_runs=10, min_seconds=0)[
-            "graph_optimization"
-        ]
+        measure(files / "f32.onnx", ONNX.device_module, **{**KNOBS, "ort_opt": "disable"})["graph_optimization"]
         == "disable"
     )
 
