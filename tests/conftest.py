@@ -120,3 +120,11 @@ def optimize_tiny(tmp_path_factory, name: str, recipe: str = TINY_RECIPE) -> Pat
     result = CliRunner().invoke(cli, ["optimize", str(root / "recipe.yaml"), "-o", str(root / "run")])
     assert result.exit_code == 0, result.output
     return root / "run"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest first (the per-builder toolchain runs, then the other slow tests): with `make test`'s workers no
+    worker is left running one long test alone at the end. Stable, so order within a group is unchanged."""
+    items.sort(
+        key=lambda item: (0 if "test_zoo_exports" in item.nodeid else 1, 0 if item.get_closest_marker("slow") else 1)
+    )
