@@ -1,5 +1,5 @@
 """`edgeopt inspect`: what a model file contains, read from the file without running it. The export stage's
-artifact descriptions come from the same readers (inspect.tflite, inspect.onnx)."""
+artifact descriptions come from the same readers (each format backend's read and inspect, edgeopt.formats)."""
 
 from __future__ import annotations
 
