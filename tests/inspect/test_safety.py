@@ -106,14 +106,15 @@ def test_a_load_that_outlasts_the_time_limit_is_stopped(tmp_path):
     path = tmp_path / "m.tflite"
     path.write_bytes(tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn).convert())
     # 10 s: a normal file's child (interpreter start, imports, read) takes about 1 s here, over 1 s when the
-    # machine is busy (make test runs two workers); the bomb takes about 25 s to read, so the limit must stop it.
+    # machine is busy (make test runs two workers); the bomb takes over 20 s to read (7 s per million tensors on
+    # an idle core), so the limit must stop it.
     assert _inspect(path, "--timeout", "10").exit_code == 0
     slow = _inspect(_tensor_bomb(tmp_path / "bomb.tflite"), "--timeout", "10")
     assert slow.exit_code == EXIT_INPUT_REJECTED and "did not finish within 10 s" in slow.stderr, slow.output
 
 
-def _tensor_bomb(path, count: int = 1_000_000):
-    """A valid TFLite flatbuffer of ~4 MB whose subgraph lists one tensor table a million times (flatbuffer offsets
+def _tensor_bomb(path, count: int = 3_000_000):
+    """A valid TFLite flatbuffer of ~12 MB whose subgraph lists one tensor table three million times (flatbuffer offsets
     may share a table): every reader walks a million tensors, which takes seconds."""
     import flatbuffers
     from ai_edge_litert import schema_py_generated as s
