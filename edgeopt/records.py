@@ -21,15 +21,17 @@ class Artifact(TypedDict):
 
 
 class VerifyEntry(TypedDict):
-    """One file measured against float Keras with its official runtime (verify stage "artifacts")."""
+    """One file measured with its official runtime against the starting float model, the one before any compression
+    (verify stage "artifacts")."""
 
     name: str
     top1: float
     top5: float
-    drop: float  # in the recipe's drop_type
+    drop: float  # versus the starting model, in the recipe's drop_type: every step's cost
     drop_absolute: float
     drop_relative: float
-    agreement: float  # share of samples with the same top-1 as float Keras
+    export_drop: float  # versus the float model the file was exported from (conversion + quantization only)
+    agreement: float  # share of samples with the same top-1 as the starting model
     sqnr_db: float
     kl: float
     flipped_classes: dict[str, Any]

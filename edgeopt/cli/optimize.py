@@ -39,13 +39,17 @@ def print_summary(report: dict) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from edgeopt.report.markdown import artifact_rows, headers
+    from edgeopt.report.markdown import artifact_rows, headers, starting_top1
 
     console = Console(file=sys.stdout, width=max(100, Console().width))
     verify = report.get("verify")
     title = f"edgeopt: {report['recipe']}"
     if verify:
-        title += f" (float Keras top-1 {verify['float_top1']:.4f} on {verify['samples']} {verify['split']} samples)"
+        stage = (verify.get("start") or {}).get("stage", "float Keras")
+        title += (
+            f" (starting model, {stage}: top-1 {starting_top1(verify):.4f} on {verify['samples']} {verify['split']}"
+            " samples; drops are against it)"
+        )
     table = Table(title=title)
     for h in headers(report):
         table.add_column(h, justify="left" if h == "artifact" else "right")

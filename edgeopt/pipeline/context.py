@@ -65,13 +65,17 @@ class StageContext:
         keras3_savedmodel_ptq (a Keras 3 model, exported through a SavedModel). Only build records a route; the
         post-training route never has train/prune/cluster after it (build refuses them), so a model produced by
         one of those stages is always tf_keras."""
-        model = self.need("model")
+        return self._route("model")
+
+    def _route(self, need: str) -> Route:
+        model = self.need(need)
         return Route(model.result.get("route", Route.BUILDER)) if model.name == "build" else Route.BUILDER
 
-    def load_model(self):
-        """The float Keras model to export: the trained one, or the built one when training is skipped."""
-        path = self.need("model").path("model")
-        if self.model_route == Route.PTQ_ONLY:
+    def load_model(self, need: str = "model"):
+        """A float Keras model: by default the one to export (the newest: clustered, pruned, trained or built);
+        need="start" is the model before any compression, "prune" / "cluster" that stage's."""
+        path = self.need(need).path("model")
+        if self._route(need) == Route.PTQ_ONLY:
             from edgeopt.models.keras3_convert import load_keras3
 
             return load_keras3(path, safe_mode=not self.trust_model)

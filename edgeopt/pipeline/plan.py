@@ -14,7 +14,9 @@ class StageSpec:
     module: str  # edgeopt.stages.<module>, imported only when the stage runs
     # What the stage is handed (ctx.config), from edgeopt.recipe.stage_configs; its key is made from it.
     config: Callable[[Any, Path], Any]
-    needs: tuple[str, ...]  # upstream stages; "model" is the newest float model (cluster > prune > train > build)
+    # Upstream stages. "model" is the newest float model (cluster > prune > train > build); "start" is the one
+    # before any compression (train > build), which verify measures every file against.
+    needs: tuple[str, ...]
     cached: bool = True
     # An optional part (app bundles): its failure is recorded in the report and makes the run exit 4, but never
     # stops the stages after it or costs the verified, benchmarked files before it.
@@ -40,7 +42,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("cluster", "cluster", _view("cluster"), ("data", "model")),
     StageSpec("quantize", "quantize", _view("quantize"), ("data", "model")),
     StageSpec("export", "export", _view("export"), ("data", "model", "quantize")),
-    StageSpec("verify", "verify", _view("verify"), ("data", "model", "export")),
+    StageSpec("verify", "verify", _view("verify"), ("data", "start", "prune", "cluster", "model", "export")),
     StageSpec("bench", "bench", _view("bench"), ("data", "export")),
     StageSpec("bundle", "bundle", _view("bundle"), ("data", "export", "verify", "bench"), optional=True),
     StageSpec(
@@ -71,8 +73,9 @@ def resolve_needs(spec: StageSpec, done: dict) -> dict:
     """Map a stage's declared needs to finished records; optional upstreams that were skipped are left out."""
     out = {}
     for need in spec.needs:
-        # "model" is the newest float model: cluster, else prune, else train, else build
-        name = next(n for n in ("cluster", "prune", "train", "build") if n in done) if need == "model" else need
+        # "model" is the newest float model: cluster, else prune, else train, else build; "start": train, else build
+        chain = {"model": ("cluster", "prune", "train", "build"), "start": ("train", "build")}.get(need)
+        name = next(n for n in chain if n in done) if chain else need
         if name in done:
             out[need] = done[name]
     return out

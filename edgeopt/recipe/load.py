@@ -10,6 +10,7 @@ from typing import Any
 from edgeopt.errors import RecipeError
 
 MAX_RECIPE_BYTES = 1_000_000  # a recipe is a page of YAML; anything this big is a mistake or an attack
+MAX_RECIPE_DEPTH = 16  # the schema nests 4 deep; YAML nested thousands deep exhausts the recursive builders
 # Spellings people use for the schema's values, for "did you mean" where edit distance does not reach.
 ALIASES = {
     "fp16": "float16",
@@ -27,16 +28,7 @@ ALIASES = {
 def load_recipe(path: str | Path):
     """Read and validate a recipe file. Raises RecipeError (exit 2) with file:line:col messages."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RecipeError(f"{path}: recipe file not found") from None
-    except IsADirectoryError:
-        raise RecipeError(f"{path}: is a directory, expected a recipe YAML file") from None
-    except OSError as exc:
-        raise RecipeError(f"{path}: cannot read recipe: {exc.strerror}") from None
-    if len(raw) > MAX_RECIPE_BYTES:
-        raise RecipeError(f"{path}: recipe is {len(raw):,} bytes; the limit is {MAX_RECIPE_BYTES:,}")
+    raw = _read_capped(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -45,6 +37,38 @@ def load_recipe(path: str | Path):
     recipe = parse_recipe(text, source=str(path))
     check_referenced_files(recipe, text, path)
     return recipe
+
+
+def _read_capped(path: Path) -> bytes:
+    """The recipe's bytes, after checking what it is: a FIFO or a device (a symlink to /dev/zero) is refused
+    before it is opened, and no more than the size limit is ever read."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise RecipeError(f"{path}: recipe file not found") from None
+    except OSError as exc:
+        raise RecipeError(f"{path}: cannot read recipe: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise RecipeError(f"{path}: is a directory, expected a recipe YAML file")
+    if not stat.S_ISREG(mode):
+        raise RecipeError(f"{path}: is {_kind(mode)}, not a regular file; a recipe must be a YAML file")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_RECIPE_BYTES + 1)
+    except OSError as exc:
+        raise RecipeError(f"{path}: cannot read recipe: {exc.strerror}") from None
+    if len(raw) > MAX_RECIPE_BYTES:
+        raise RecipeError(f"{path}: recipe is over {MAX_RECIPE_BYTES:,} bytes; the limit is {MAX_RECIPE_BYTES:,}")
+    return raw
+
+
+def _kind(mode: int) -> str:
+    import stat
+
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((name for test, name in kinds if test(mode)), "a socket or other special file")
 
 
 def check_referenced_files(recipe, text: str, path: Path) -> None:
@@ -100,7 +124,7 @@ def parse_recipe(text: str, source: str = "<recipe>"):
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
-        _refuse_aliases(yaml, text, source)
+        _refuse_unbounded(yaml, text, source)
         doc = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -121,18 +145,28 @@ def parse_recipe(text: str, source: str = "<recipe>"):
         raise RecipeError(head + "\n".join(problems), problems) from None
 
 
-def _refuse_aliases(yaml, text: str, source: str) -> None:
-    """A handful of nested aliases expands to billions of values (a "billion laughs" file): refuse any alias,
-    from the event stream, before anything is built."""
-    from ruamel.yaml.events import AliasEvent
+def _refuse_unbounded(yaml, text: str, source: str) -> None:
+    """Refuse, from the event stream and before anything is built, what expands or recurses without bound: any
+    alias (a handful of nested ones is a "billion laughs" file) and nesting deeper than any recipe needs."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 
+    depth = 0
     for event in yaml.parse(text):
+        mark = event.start_mark
         if isinstance(event, AliasEvent):
-            mark = event.start_mark
             raise RecipeError(
                 f"{source}:{mark.line + 1}:{mark.column + 1}: YAML alias '*{event.anchor}': recipes do "
                 "not allow aliases (nested ones expand without bound); write the value out"
             )
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_RECIPE_DEPTH:
+                raise RecipeError(
+                    f"{source}:{mark.line + 1}:{mark.column + 1}: YAML nested more than {MAX_RECIPE_DEPTH} "
+                    "levels deep; a recipe's sections nest at most 4"
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
 
 
 def _plain(node: Any) -> Any:

@@ -326,22 +326,39 @@ class ExportConfig(ExportFiles):
 
 
 class VerifyConfig(_Section):
-    """Accuracy of every exported file, measured with its runtime, against the float Keras model."""
+    """Accuracy of every exported file, measured with its runtime, against the float Keras model the run started
+    from (trained or built, before pruning or clustering): a drop counts every step of optimizing."""
 
     split: Literal["test", "val"] = Field("test", description="Which split to evaluate on.")
     max_drop: float | None = Field(
-        0.01, ge=0.0, le=1.0, description="Gate: largest allowed top-1 drop versus float Keras."
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="Gate: largest allowed top-1 drop of each file versus the starting float model (all steps).",
     )
     drop_type: Literal["absolute", "relative"] = Field(
         "absolute",
-        description="absolute: points of accuracy (0.01 = 1 point). relative: share of float top-1.",
+        description="absolute: points of accuracy (0.01 = 1 point). relative: share of the starting top-1.",
     )
     min_agreement: float | None = Field(
-        None, ge=0.0, le=1.0, description="Gate: smallest allowed top-1 agreement with float Keras."
+        None, ge=0.0, le=1.0, description="Gate: smallest allowed top-1 agreement with the starting float model."
     )
     min_accuracy: float | None = Field(
-        None, ge=0.0, le=1.0, description="Gate: smallest allowed top-1 of the float Keras model."
+        None, ge=0.0, le=1.0, description="Gate: smallest allowed top-1 of the starting float model."
     )
+    max_step_drop: dict[Literal["prune", "cluster", "conversion", "quantization"], float] = Field(
+        default_factory=dict,
+        description="Gates on one step's own cost (its top-1 drop, in drop_type), e.g. {prune: 0.01}: prune and "
+        "cluster compare the float model before and after; conversion and quantization are per format.",
+    )
+
+    @field_validator("max_step_drop")
+    @classmethod
+    def _step_limits(cls, v: dict) -> dict:
+        bad = {k: x for k, x in v.items() if not 0.0 <= x <= 1.0}
+        if bad:
+            raise ValueError(f"each limit must be between 0 and 1; received {bad}")
+        return v
 
 
 _TARGET_OPTIONS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from edgeopt.report.markdown import starting_top1
+
 
 def _get(a: dict | None, *path):
     for key in path:
@@ -15,12 +17,16 @@ def _fmt(value, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _start(report: dict) -> float | None:
+    return starting_top1(report["verify"]) if report.get("verify") else None
+
+
 def compare_markdown(a: dict, b: dict, label_a: str, label_b: str) -> str:
     lines = [
         f"# {label_a} vs {label_b}",
         "",
-        f"Recipes: {a['recipe']} / {b['recipe']}. Float top-1: {_fmt(_get(a, 'verify', 'float_top1'), '.4f')} / "
-        f"{_fmt(_get(b, 'verify', 'float_top1'), '.4f')}.",
+        f"Recipes: {a['recipe']} / {b['recipe']}. Starting float top-1: {_fmt(_start(a), '.4f')} / "
+        f"{_fmt(_start(b), '.4f')}.",
         "",
         "| artifact | top-1 A | top-1 B | delta (pts) | size A | size B | p50 ms A | p50 ms B | vs float32 A | "
         "vs float32 B |",

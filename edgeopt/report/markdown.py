@@ -9,6 +9,31 @@ def fmt_bytes(n: int) -> str:
     return f"{n / 1024:,.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.2f} MiB"
 
 
+STEP_LABEL = {"prune": "pruning", "cluster": "clustering"}
+
+
+def starting_top1(verify: dict) -> float:
+    """Top-1 of the float model the run started from (reports written before edgeopt recorded it: the float
+    model the files came from, which was the same model unless the run pruned or clustered)."""
+    return (verify.get("start") or {}).get("top1", verify["float_top1"])
+
+
+def accuracy_lead(verify: dict) -> str:
+    """The sentence report.md and the CLI summary lead with: the starting accuracy, then what each compression
+    step left of it."""
+    start = verify.get("start") or {}
+    text = (
+        f"Starting float model ({start.get('stage', 'float Keras')}) top-1 **{starting_top1(verify):.4f}** on "
+        f"{verify['samples']} {verify['split']} samples"
+    )
+    top1 = starting_top1(verify)
+    for step, c in (verify.get("error_by_cause") or {}).items():
+        if step in STEP_LABEL:
+            top1 -= c["top1_delta"]
+            text += f"; after {STEP_LABEL[step]} {top1:.4f} ({-c['top1_delta'] * 100:+.2f} pts)"
+    return text + ". Every drop below is against the starting model: it counts every step."
+
+
 def artifact_rows(report: dict) -> list[list[str]]:
     """Rows shared by report.md and the CLI summary table."""
     rows = []
@@ -81,21 +106,22 @@ def render_markdown(report: dict) -> str:
 
     lines = [f"# edgeopt report: {report['recipe']}", ""]
     verify, bench, model = report.get("verify"), report.get("bench"), report["model"]
+    if verify:
+        lines.append(
+            accuracy_lead(verify)
+            + " "
+            + (
+                "Drop is relative: percent of the starting top-1."
+                if verify["drop_type"] == "relative"
+                else "Drop is absolute, in points of top-1 (1 pt = 0.01)."
+            )
+        )
     lines.append(
         f"Model `{model['name']}` ({model['parameters']:,} parameters), data {report['data']['input_shape']} "
         f"x {report['data']['num_classes']} classes, samples {report['data']['samples']}."
     )
     if model.get("route_note"):
         lines.append(f"Route: {model['route_note']}.")
-    if verify:
-        lines.append(
-            f"Float Keras top-1 **{verify['float_top1']:.4f}** on {verify['samples']} {verify['split']} samples; "
-            + (
-                "drop is relative: percent of the float top-1."
-                if verify["drop_type"] == "relative"
-                else "drop is absolute, in points of top-1 (1 pt = 0.01)."
-            )
-        )
     if bench:
         m = bench["machine"]
         isa = ", ".join(m["isa"]) or "no listed ISA extensions"

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from edgeopt.pipeline.run_dir import RunDir
+from edgeopt.report.markdown import starting_top1
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ def params_and_metrics(recipe, report: dict) -> tuple[dict[str, str], dict[str, 
     _flatten("", recipe.model_dump(mode="json", exclude={"report"}), params)
     metrics: dict[str, float] = {}
     if report.get("verify"):
+        metrics["start_top1"] = starting_top1(report["verify"])
         metrics["float_top1"] = report["verify"]["float_top1"]
     for a in report["artifacts"]:
         metrics[f"{a['name']}.bytes"] = a["bytes"]

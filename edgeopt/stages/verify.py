@@ -1,4 +1,8 @@
-"""Measure every exported file with its official runtime against the float Keras model, and apply the gates."""
+"""Measure every exported file with its official runtime against the float model the user started from (trained or
+built, before pruning or clustering), split the drift by step, and apply the gates.
+
+The drop a gate sees is the whole cost of optimizing: a file of a pruned model that matches the pruned float model
+exactly still lost what pruning cost, and `max_drop` counts it."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from edgeopt.pipeline.context import StageContext, StageOutput
 from edgeopt.records import Gate, VerifyEntry
 
 log = logging.getLogger(__name__)
+# Top-1 is a ratio of counts, so a drop is a difference of binary fractions: 0.8 - 0.7 must pass a 0.1 limit.
+EPS = 1e-9
 
 
 def run(ctx: StageContext) -> StageOutput:
@@ -18,14 +24,21 @@ def run(ctx: StageContext) -> StageOutput:
     cfg = ctx.config.verify
     x, y = ctx.dataset.split(cfg.split)
     export = ctx.need("export")
-    reference = KerasRunner(ctx.load_model()).predict(x)
-    float_top1 = metrics.top1(reference, y)
-    log.info("verify: float Keras top-1 %.4f on %d %s samples", float_top1, len(y), cfg.split)
+    start_stage = ctx.need("start").name
+    chain = {"start": KerasRunner(ctx.load_model("start")).predict(x)}  # then each compression step's float model
+    for step in ("prune", "cluster"):
+        if ctx.has(step):
+            chain[step] = KerasRunner(ctx.load_model(step)).predict(x)
+    start, reference = chain["start"], list(chain.values())[-1]  # reference: the float model the files come from
+    start_top1, float_top1 = metrics.top1(start, y), metrics.top1(reference, y)
+    log.info("verify: starting model (%s) top-1 %.4f on %d %s samples", start_stage, start_top1, len(y), cfg.split)
+    if len(chain) > 1:
+        log.info("verify: float model after %s top-1 %.4f", " and ".join(list(chain)[1:]), float_top1)
 
     gates: list[Gate] = []
     if cfg.min_accuracy is not None:
         gates.append(
-            _gate("min_accuracy", "keras_float32", cfg.min_accuracy, float_top1, float_top1 >= cfg.min_accuracy)
+            _gate("min_accuracy", "keras_float32", cfg.min_accuracy, start_top1, start_top1 >= cfg.min_accuracy)
         )
     results = []
     outputs: dict = {}
@@ -38,45 +51,64 @@ def run(ctx: StageContext) -> StageOutput:
             "name": art["name"],
             "top1": top1,
             "top5": metrics.topk(probs, y, 5),
-            "drop": metrics.drop(float_top1, top1, cfg.drop_type),
-            "drop_absolute": metrics.drop(float_top1, top1, "absolute"),
-            "drop_relative": metrics.drop(float_top1, top1, "relative"),
-            "agreement": metrics.agreement(reference, probs),
-            "sqnr_db": metrics.sqnr_db(reference, probs),
-            "kl": metrics.mean_kl(reference, probs),
-            "flipped_classes": metrics.flipped_classes(reference, probs, y, names),
+            "drop": metrics.drop(start_top1, top1, cfg.drop_type),
+            "drop_absolute": metrics.drop(start_top1, top1, "absolute"),
+            "drop_relative": metrics.drop(start_top1, top1, "relative"),
+            "export_drop": metrics.drop(float_top1, top1, cfg.drop_type),
+            "agreement": metrics.agreement(start, probs),
+            "sqnr_db": metrics.sqnr_db(start, probs),
+            "kl": metrics.mean_kl(start, probs),
+            "flipped_classes": metrics.flipped_classes(start, probs, y, names),
         }
         results.append(entry)
         log.info(
-            "verify: %-13s top-1 %.4f drop %+.4f agreement %.4f",
+            "verify: %-13s top-1 %.4f drop %+.4f (export %+.4f) agreement %.4f",
             art["name"],
             top1,
             entry["drop"],
+            entry["export_drop"],
             entry["agreement"],
         )
         if cfg.max_drop is not None:
-            gates.append(_gate("max_drop", art["name"], cfg.max_drop, entry["drop"], entry["drop"] <= cfg.max_drop))
+            ok = entry["drop"] <= cfg.max_drop + EPS
+            gates.append(_gate("max_drop", art["name"], cfg.max_drop, entry["drop"], ok))
         if cfg.min_agreement is not None:
             ok = entry["agreement"] >= cfg.min_agreement
             gates.append(_gate("min_agreement", art["name"], cfg.min_agreement, entry["agreement"], ok))
+    causes = _error_by_cause(chain, reference, outputs, y)
+    for step, limit in cfg.max_step_drop.items():
+        gates += _step_gates(step, limit, causes, start_top1, cfg.drop_type)
     return StageOutput(
         {},
         {
             "split": cfg.split,
             "samples": len(y),
             "drop_type": cfg.drop_type,
+            "start": {"stage": start_stage, "top1": start_top1, "top5": metrics.topk(start, y, 5)},
             "float_top1": float_top1,
             "float_top5": metrics.topk(reference, y, 5),
             "artifacts": results,
-            "error_by_cause": _error_by_cause(reference, outputs, y),
+            "error_by_cause": causes,
             "gates": gates,
         },
     )
 
 
-def _error_by_cause(reference, outputs: dict, y) -> dict:
-    """Split the drift: conversion (float Keras vs the float file), quantization (float file vs int8 file of the
-    same runtime) and cross-runtime parity (TFLite int8 vs ONNX int8 on the same inputs)."""
+def _step_gates(step: str, limit: float, causes: dict, start_top1: float, drop_type: str) -> list[Gate]:
+    """verify.max_step_drop: one step's own cost (its top-1 delta), per file for conversion and quantization. A
+    step the run did not take has nothing to gate."""
+    out = []
+    for name, c in causes.items():
+        if name == step or name.startswith(f"{step}_"):
+            drop = c["top1_delta"] if drop_type == "absolute" else c["top1_delta"] / max(start_top1, 1e-12)
+            out.append(_gate(f"max_step_drop[{step}]", name, limit, drop, drop <= limit + EPS))
+    return out
+
+
+def _error_by_cause(chain: dict, reference, outputs: dict, y) -> dict:
+    """Split the drift: each compression step (the float model before it vs after it: prune, cluster), conversion
+    (the float model the files come from vs the float file), quantization (float file vs int8 file of the same
+    runtime) and cross-runtime parity (TFLite int8 vs ONNX int8 on the same inputs). top1_delta > 0 is a loss."""
 
     def pair(a, b) -> dict:
         return {
@@ -88,6 +120,9 @@ def _error_by_cause(reference, outputs: dict, y) -> dict:
     from edgeopt.formats import FORMATS
 
     out: dict = {}
+    steps = list(chain.items())
+    for (_, before), (step, after) in itertools.pairwise(steps):
+        out[step] = pair(before, after)
     for fmt in FORMATS:
         f32, i8 = outputs.get(f"{fmt}_float32"), outputs.get(f"{fmt}_int8")
         if f32 is not None:

@@ -32,3 +32,16 @@ def test_model_resolves_to_the_newest_float_model():
         records = {n: n for n in done | {"data", "quantize"}}
         assert resolve_needs(spec, records)["model"] == expected
     assert "quantize" not in resolve_needs(spec, {"data": "data", "build": "build"})  # skipped upstream left out
+
+
+def test_verify_measures_against_the_model_before_any_compression():
+    spec = next(s for s in STAGES if s.name == "verify")
+    records = {n: n for n in ("data", "build", "train", "prune", "cluster", "export")}
+    needs = resolve_needs(spec, records)
+    assert (needs["start"], needs["model"], needs["prune"], needs["cluster"]) == (
+        "train",
+        "cluster",
+        "prune",
+        "cluster",
+    )
+    assert resolve_needs(spec, {"data": "data", "build": "build", "export": "export"})["start"] == "build"

@@ -69,7 +69,7 @@ def reference(tmp_path_factory):
     [
         ("I train: epoch 1/", ["data", "build"]),
         ("I export: model_float32.tflite", ["data", "build", "train", "quantize"]),
-        ("I verify: float Keras", ["data", "build", "train", "quantize", "export"]),
+        ("I verify: starting model", ["data", "build", "train", "quantize", "export"]),
     ],
     ids=["during-train", "during-export", "during-verify"],
 )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from edgeopt.errors import RecipeError
+from edgeopt.errors import EXIT_USAGE, RecipeError
 from edgeopt.recipe import load_recipe, parse_recipe
 from tests.conftest import REPO, TINY_RECIPE
 
@@ -84,3 +86,17 @@ def test_a_dumped_user_model_recipe_loads_again():
 
     recipe = parse_recipe("name: own\nmodel: {path: own.keras}\nexport: {tflite: [float32], onnx: []}\n")
     assert Recipe.model_validate(recipe.model_dump(mode="json")) == recipe
+
+
+@pytest.mark.parametrize("kind", ["dev-zero-symlink", "fifo"])
+def test_a_recipe_that_is_not_a_regular_file_is_refused_before_it_is_read(tmp_path, kind):
+    """A FIFO would block the first read forever and /dev/zero never ends: both are refused from their mode."""
+    path = tmp_path / "recipe.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path)
+    assert info.value.exit_code == EXIT_USAGE
+    assert ("a FIFO" if kind == "fifo" else "a character device") in str(info.value), str(info.value)

@@ -43,9 +43,13 @@ def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = 
 def _quantizing(float_path: Path, path: Path, what: str) -> Iterator[tuple[str, str]]:
     """(prepared input, temporary output) for an onnxruntime quantizer; the output is committed atomically.
 
-    Shape inference and graph cleanup (quant_pre_process) come first, as onnxruntime recommends.
+    Shape inference and graph cleanup (quant_pre_process) come first, as onnxruntime recommends; then the
+    rewrites that give onnxruntime integer kernels for what it would otherwise run in float (rewrite.py).
     """
+    import onnx
     from onnxruntime.quantization import quant_pre_process
+
+    from edgeopt.formats.onnx.rewrite import batchnorm_to_mul_add
 
     with tempfile.TemporaryDirectory(prefix="edgeopt-ort-") as work:
         prepared = Path(work) / "prepared.onnx"
@@ -57,6 +61,9 @@ def _quantizing(float_path: Path, path: Path, what: str) -> Iterator[tuple[str, 
                 contextlib.redirect_stdout(io.StringIO()),
             ):
                 quant_pre_process(str(float_path), str(prepared))
+                model = onnx.load(str(prepared))
+                if batchnorm_to_mul_add(model):
+                    onnx.save(model, str(prepared))
                 yield str(prepared), str(tmp)
         except Exception as exc:
             raise ToolchainError(f"onnxruntime {what} quantization failed: {type(exc).__name__}: {exc}") from exc

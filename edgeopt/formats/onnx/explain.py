@@ -4,35 +4,17 @@ optimized graph still runs in float."""
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
+from edgeopt.formats.onnx.profile import node_events
 
 
 def onnx_profile(path: Path, runs: int = 50, threads: int = 1) -> dict[str, float]:
     """Mean microseconds per run spent in each operator type."""
-    import onnxruntime as ort
-
-    with tempfile.TemporaryDirectory(prefix="edgeopt-prof-") as work:
-        opts = ort.SessionOptions()
-        opts.enable_profiling = True
-        opts.profile_file_prefix = str(Path(work) / "profile")
-        opts.intra_op_num_threads = threads
-        opts.log_severity_level = 3
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        inp = session.get_inputs()[0]
-        shape = [1 if not isinstance(d, int) else d for d in inp.shape]
-        feed = {inp.name: np.random.default_rng(0).random(shape, dtype=np.float32)}
-        for _ in range(runs):
-            session.run(None, feed)
-        events = json.loads(Path(session.end_profiling()).read_text())
     totals: Counter = Counter()
-    for e in events:
-        if e.get("cat") == "Node" and e.get("name", "").endswith("_kernel_time"):
-            totals[e.get("args", {}).get("op_name", "?")] += e.get("dur", 0)
+    for e in node_events(path, runs=runs, threads=threads):
+        totals[e["op"]] += e["us"]
     return {op: round(us / runs, 2) for op, us in totals.most_common()}
 
 

@@ -1,45 +1,37 @@
 """Static reading of an .onnx file: operator counts, I/O, Q/DQ nodes, and what onnxruntime really runs in int8.
 
 A QDQ file only *asks* for int8: onnxruntime fuses DequantizeLinear -> op -> QuantizeLinear into an integer
-kernel where it has one, and otherwise runs the op in float between the Q/DQ pairs. So the honest check is on the
-graph the session builds (its optimized model), not on the file.
+kernel where it has one, and otherwise runs the op in float between the Q/DQ pairs. So the honest check is on what
+the session really runs: the element types its profiler records for every kernel, not the file's operators.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from edgeopt.errors import InputRejected
+from edgeopt.formats.onnx.profile import node_events
 
 QDQ = {"QuantizeLinear", "DequantizeLinear"}
-# Operators that compute (as opposed to moving or reshaping data); float instances of these are float islands.
-COMPUTE = {
-    "Conv",
-    "ConvTranspose",
-    "MatMul",
-    "Gemm",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-    "AveragePool",
-    "MaxPool",
-    "GlobalAveragePool",
-    "GlobalMaxPool",
-    "Relu",
-    "Clip",
-    "Sigmoid",
-    "HardSigmoid",
-    "HardSwish",
-    "Softmax",
-    "Concat",
-    "ReduceMean",
-    "LeakyRelu",
-    "Tanh",
-    "Resize",
+# Operators that only move, reshape or re-lay out data (ReorderInput/ReorderOutput: onnxruntime's NCHWc layout).
+# Every other executed operator that works on float data computes in float. The list names what is
+# harmless, not what computes, so an operator edgeopt has never heard of (a new fused kernel, such as FusedConv
+# once was) is reported instead of missed.
+DATA_MOVEMENT = {
+    "Reshape",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
+    "Flatten",
+    "Identity",
+    "Shape",
+    "Cast",
+    "ReorderInput",
+    "ReorderOutput",
 }
+FLOAT = {"float", "float16", "double", "bfloat16"}
+CONVERSIONS = QDQ | {"DynamicQuantizeLinear"}  # float <-> 8-bit by definition
 
 
 def read_onnx(path: Path, executed: bool = False) -> dict:
@@ -71,51 +63,27 @@ def read_onnx(path: Path, executed: bool = False) -> dict:
         "outputs": io(graph.output),
     }
     if executed:
-        graph = executed_graph(path)
-        out["executed_op_counts"] = dict(Counter(n.op_type for n in graph.node).most_common())
-        out["executed_float_compute_ops"] = float_compute_nodes(graph)
+        nodes = node_events(path)
+        out["executed_op_counts"] = dict(Counter(n["op"] for n in nodes).most_common())
+        out["executed_float_compute_ops"] = float_compute_ops(nodes)
     return out
 
 
-def executed_graph(path: Path):
-    """The graph onnxruntime's CPU provider builds (extended optimizations, where QDQ fusion happens; the
-    layout-only rewrites of ORT_ENABLE_ALL are left out so the result can be saved and read back)."""
-    import onnx
-    import onnxruntime as ort
+def float_compute_ops(nodes: list[dict]) -> list[str]:
+    """Op types of the kernels onnxruntime ran in float, from its profiler's element types: a kernel that writes a
+    float tensor or reads a float tensor of rank 2 or more (an activation or a float weight; an integer kernel's
+    float inputs are its scales: scalars or per-channel vectors). Conversions and data movement are not compute.
+    These are the float islands of an int8 file."""
 
-    with tempfile.TemporaryDirectory(prefix="edgeopt-ort-") as work:
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-        opts.optimized_model_filepath = str(Path(work) / "optimized.onnx")
-        opts.log_severity_level = 3
-        ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        return onnx.load(opts.optimized_model_filepath).graph
+    def reads_float_data(n: dict) -> bool:
+        shapes = n.get("input_shapes") or [[0, 0]] * len(n["inputs"])
+        return any(t in FLOAT and len(shape) >= 2 for t, shape in zip(n["inputs"], shapes, strict=False))
 
-
-def float_compute_nodes(graph) -> list[str]:
-    """Op types of compute nodes whose activation input is float, found by propagating element types through
-    the (topologically sorted) graph: DequantizeLinear makes float, QuantizeLinear and QLinear* make 8-bit, and
-    data-movement ops (MaxPool on uint8, Reshape, Transpose...) keep their input's type."""
-    import onnx
-
-    FLOAT = onnx.TensorProto.FLOAT
-    types = {i.name: i.data_type for i in graph.initializer}
-    initializers = set(types)
-    types.update({v.name: v.type.tensor_type.elem_type for v in graph.input})
-    islands = []
-    for node in graph.node:
-        acts = [types.get(i) for i in node.input if i and i not in initializers]
-        if node.op_type == "DequantizeLinear":
-            out = FLOAT
-        elif node.op_type == "QuantizeLinear":
-            out = types.get(node.input[2], onnx.TensorProto.UINT8) if len(node.input) > 2 else onnx.TensorProto.UINT8
-        else:
-            out = next((t for t in acts if t is not None), FLOAT)
-            if node.op_type in COMPUTE and FLOAT in acts:
-                islands.append(node.op_type)
-        for o in node.output:
-            types[o] = out
-    return sorted(islands)
+    return sorted(
+        n["op"]
+        for n in nodes
+        if n["op"] not in CONVERSIONS | DATA_MOVEMENT and (FLOAT & set(n["outputs"]) or reads_float_data(n))
+    )
 
 
 WEIGHTED = {"Conv", "ConvTranspose", "Gemm", "MatMul", "QLinearConv", "ConvInteger", "MatMulInteger"}
