@@ -27,7 +27,8 @@ def mean_kl(p: np.ndarray, q: np.ndarray, eps: float = 1e-7) -> float:
     q = np.clip(q, eps, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
     q = q / q.sum(axis=1, keepdims=True)
-    return float(np.mean(np.sum(p * np.log(p / q), axis=1)))
+    # KL is never negative; float rounding of two identical outputs can give -3e-09
+    return max(0.0, float(np.mean(np.sum(p * np.log(p / q), axis=1))))
 
 
 def drop(reference: float, value: float, drop_type: str) -> float:

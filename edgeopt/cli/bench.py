@@ -49,6 +49,13 @@ def _threads(value: str) -> list[int]:
 )
 @click.option("--timeout", type=click.FloatRange(1), default=600, show_default=True, help="Seconds per measurement.")
 @click.option(
+    "--memory-mb",
+    type=click.IntRange(64),
+    default=4096,
+    show_default=True,
+    help="Address-space limit of each measuring process (a lower limit already in force, such as ulimit -v, wins).",
+)
+@click.option(
     "--target",
     default="local",
     show_default=True,
@@ -82,6 +89,7 @@ def bench(
     xnnpack,
     ort_opt,
     timeout,
+    memory_mb,
     target,
     ssh_key,
     known_hosts,
@@ -110,6 +118,7 @@ def bench(
         adb=adb_path,
         timeout=timeout,
         untrusted=True,
+        memory_mb=memory_mb,
     )
     settings = MeasureSettings(warmup, min_runs, min_seconds, xnnpack, ort_opt)
     result = run_bench(list(models), _threads(threads), rounds, settings, parse_target(target, options))

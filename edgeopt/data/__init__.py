@@ -12,7 +12,26 @@ from edgeopt.errors import InputRejected
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Dataset", "load_dataset"]
+__all__ = ["Dataset", "load_dataset", "memory_problem"]
+
+# float32 copies of the resized images alive at the peak of load_dataset: the resized stack, the train/test split
+# and the train/val split of the pool (the raw images are small beside them at any size worth resizing to).
+PEAK_COPIES = 3
+
+
+def memory_problem(samples: int, size: int, channels: int) -> str | None:
+    """Why the dataset would not fit in memory here, or None. Checked before anything is read or resized."""
+    from edgeopt.resources import available_memory, gib
+
+    need = samples * size * size * channels * 4 * PEAK_COPIES
+    have, bound = available_memory()
+    if need <= have:
+        return None
+    return (
+        f"{samples:,} images at {size}x{size}x{channels} need about {gib(need)} of memory to prepare "
+        f"({PEAK_COPIES} float32 copies while resizing and splitting), and {bound} here is {gib(have)}; "
+        "lower data.image_size or use fewer images"
+    )
 
 
 def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
@@ -24,6 +43,10 @@ def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
 
     size, ch = cfg.image_size, cfg.channels
     path = (base_dir / cfg.path) if cfg.path else None
+    count = sources.count_samples(cfg.source, path)
+    problem = memory_problem(count, size, ch)
+    if problem:
+        raise InputRejected(f"{path or 'digits'}: {problem}")
     if cfg.source == "npz":
         arrays = sources.read_npz(path)
         x_pool, y_pool = resize_images(arrays["x_train"], size, ch), arrays["y_train"]

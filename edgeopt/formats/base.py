@@ -107,7 +107,8 @@ class ExportJob:
 def check_flatbuffer(path: Path, identifier: str, what: str) -> None:
     buf = path.read_bytes()
     if len(buf) < 8 or buf[4:8] != identifier.encode():
-        raise InputRejected(f"{path}: not a {what} file (flatbuffer identifier '{identifier}' missing)")
+        article = "an" if what[0] in "AEIOU" else "a"  # an ORT format file, a TFLite file
+        raise InputRejected(f"{path}: not {article} {what} file (flatbuffer identifier '{identifier}' missing)")
     root = int.from_bytes(buf[0:4], "little")
     if root < 8 or root + 4 > len(buf):
         raise InputRejected(f"{path}: corrupt {what} file (root table offset {root} outside the file)")

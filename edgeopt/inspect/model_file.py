@@ -3,12 +3,14 @@ artifact descriptions come from the same readers (each format backend's read and
 
 from __future__ import annotations
 
-import json
+import logging
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 from edgeopt.errors import InputRejected
+
+log = logging.getLogger(__name__)
 
 
 def inspect_file(path: Path) -> dict:
@@ -29,17 +31,22 @@ def inspect_file(path: Path) -> dict:
 
 
 def _keras(path: Path) -> dict:
-    """The config only, as JSON: a .keras file is never deserialized here (it could carry code)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            config = json.loads(zf.read("config.json"))
-            weights = {i.filename: i.file_size for i in zf.infolist() if i.filename.endswith(".h5")}
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputRejected(f"{path}: not a .keras archive with a config.json ({exc})") from exc
-    layers = config.get("config", {}).get("layers", [])
+    """The config only, as JSON: a .keras file is never deserialized here (it could carry code), and its sizes
+    are checked before anything is inflated (edgeopt.models.user_model.read_keras_file)."""
+    from edgeopt.models.user_model import read_keras_file, unsafe_entries
+
+    info = read_keras_file(path)
+    config = info.config
+    with zipfile.ZipFile(path) as zf:
+        weights = {i.filename: i.file_size for i in zf.infolist() if i.filename.endswith(".h5")}
+    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    layers = [layer for layer in inner.get("layers", []) if isinstance(layer, dict)]
+    code = unsafe_entries(config)
+    for problem in code:
+        log.warning("inspect: %s: %s (edgeopt refuses to load it without --trust-model)", path.name, problem)
     return {
         "model_class": config.get("class_name"),
-        "name": config.get("config", {}).get("name"),
+        "name": inner.get("name"),
         "layer_counts": dict(Counter(layer.get("class_name") for layer in layers).most_common()),
         "inputs": [
             {
@@ -47,9 +54,10 @@ def _keras(path: Path) -> dict:
                 "shape": layer["config"].get("batch_input_shape") or layer["config"].get("batch_shape"),
             }
             for layer in layers
-            if layer.get("class_name") == "InputLayer"
+            if layer.get("class_name") == "InputLayer" and isinstance(layer.get("config"), dict)
         ],
         "constant_bytes": weights,
+        "code_on_load": code,  # what would run code if the file were loaded: Lambda layers, custom classes
     }
 
 

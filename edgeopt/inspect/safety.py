@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from edgeopt.errors import InputRejected
+from edgeopt.inspect.limited import address_space_limit, wrap
 
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_MB = 4096
@@ -37,7 +38,7 @@ def run_limited(
 ) -> subprocess.CompletedProcess:
     """Run `cmd` with an address-space limit and a timeout; a crash, a hang or running out of memory is
     InputRejected naming `what`."""
-    limited = [sys.executable, "-m", "edgeopt.inspect.limited", str(memory_mb), *cmd]
+    limited = wrap(cmd, memory_mb)
     try:
         proc = subprocess.run(limited, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -50,10 +51,20 @@ def run_limited(
     if proc.returncode == InputRejected.exit_code and not memory:  # the child refused the file and said why
         raise InputRejected(err or f"{what}: refused")
     if proc.returncode != 0:
-        tail = "\n".join(err.splitlines()[-3:])
-        limit = f" (the {memory_mb} MB memory limit was reached)" if memory else ""
-        raise InputRejected(f"{what}: could not be loaded{limit}:\n{tail}")
+        mb = address_space_limit(memory_mb) // 2**20
+        limit = f" (the {mb} MB memory limit was reached)" if memory else ""
+        raise InputRejected(f"{what}: could not be loaded{limit}: {error_line(err)}")
     return proc
+
+
+def error_line(stderr: str) -> str:
+    """The one line of a child's stderr that says what went wrong: the exception at the end of a traceback, not
+    the source lines and carets above it."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if not line[0].isspace() and set(line.strip()) - set("^~ ") and not line.startswith("Traceback"):
+            return line.strip()
+    return "no error message"
 
 
 def python_cmd(module: str, *args: str) -> list[str]:

@@ -36,6 +36,12 @@ SYMBOL_LAYERS = {
 }
 ALLOWED_REGISTERED = {"edgeopt>HardSwish", "edgeopt>HardSigmoid"}
 BUILTIN_MODULE_PREFIXES = ("keras", "tf_keras")
+# Bounds checked before anything is inflated or built. ResNet-152's config.json is under 1 MB and it has about 500
+# layers; these leave an order of magnitude for users' models and stop inflation bombs and layer floods fast.
+MAX_CONFIG_BYTES = 32 * 1024 * 1024
+MAX_LAYERS = 10_000
+MAX_WEIGHT_BYTES = 4 * 1024**3  # 1G float32 parameters: far beyond an edge model, and beyond what fits here
+MAX_CONFIG_DEPTH = 200  # nested submodels included; the safety scan and Keras walk configs recursively
 
 
 @dataclass(frozen=True)
@@ -52,28 +58,91 @@ class KerasFileInfo:
 
 
 def read_keras_file(path: Path) -> KerasFileInfo:
-    """Read a .keras archive's config and metadata without Keras. Raises InputRejected if it is not one."""
+    """Read a .keras archive's config and metadata without Keras. Raises InputRejected if it is not one, or if
+    it is bigger than any model edgeopt can handle: the inflated sizes in the zip directory, the number of
+    layers and the size of the weights are checked before anything is built."""
+    import stat
+
     path = Path(path)
-    if not path.is_file():
-        raise InputRejected(f"{path}: model file not found")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise InputRejected(f"{path}: model file not found") from None
+    if stat.S_ISDIR(mode):
+        raise InputRejected(f"{path}: is a directory; a .keras model is a single file")
+    if not stat.S_ISREG(mode):
+        raise InputRejected(f"{path}: is not a regular file (a FIFO or device); a .keras model is a zip file")
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "config.json" not in names:
+            entries = {i.filename: i for i in archive.infolist()}
+            if "config.json" not in entries:
                 raise InputRejected(f"{path}: not a .keras archive (no config.json inside)")
-            config = json.loads(archive.read("config.json"))
-            meta = json.loads(archive.read("metadata.json")) if "metadata.json" in names else {}
+            _check_sizes(path, entries)
+            config = _read_json(archive, "config.json")
+            meta = _read_json(archive, "metadata.json") if "metadata.json" in entries else {}
     except zipfile.BadZipFile:
         raise InputRejected(f"{path}: not a .keras archive (not a zip file)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputRejected(f"{path}: corrupt config.json inside the archive ({exc})") from None
+    except RecursionError:
+        raise InputRejected(f"{path}: config.json is nested too deeply to be a model config") from None
     if not isinstance(config, dict):
         raise InputRejected(f"{path}: config.json is not a JSON object")
+    layers, depth = config_shape(config)
+    if depth > MAX_CONFIG_DEPTH:
+        raise InputRejected(f"{path}: config.json nests {depth} levels deep; edgeopt's limit is {MAX_CONFIG_DEPTH}")
+    if layers > MAX_LAYERS:
+        raise InputRejected(f"{path}: the model has {layers:,} layers; edgeopt's limit is {MAX_LAYERS:,}")
     try:
         signature = _signature(config)
     except (AttributeError, TypeError, ValueError):  # a malformed config: the scan still runs, the shape is unknown
         signature = (None, None)
+    if not isinstance(meta, dict):
+        meta = {}
     return KerasFileInfo(path, str(meta.get("keras_version", "unknown")), config, *signature)
+
+
+def _check_sizes(path: Path, entries: dict) -> None:
+    """From the zip directory, before inflating anything. _read_json caps the bytes read as well, so a lying
+    directory cannot get past it."""
+    for name in ("config.json", "metadata.json"):
+        info = entries.get(name)
+        if info is not None and info.file_size > MAX_CONFIG_BYTES:
+            raise InputRejected(
+                f"{path}: {name} inflates to {info.file_size / 2**20:,.0f} MiB "
+                f"({info.compress_size / 2**20:,.1f} MiB stored); edgeopt's limit is {MAX_CONFIG_BYTES // 2**20} MiB"
+            )
+    weights = sum(i.file_size for n, i in entries.items() if n.endswith((".h5", ".weights.h5", ".npz")))
+    if weights > MAX_WEIGHT_BYTES:
+        raise InputRejected(
+            f"{path}: the weights inflate to {weights / 2**30:,.1f} GiB; edgeopt's limit is "
+            f"{MAX_WEIGHT_BYTES // 2**30} GiB (about {MAX_WEIGHT_BYTES // 4 // 10**6:,}M float32 parameters)"
+        )
+
+
+def _read_json(archive: zipfile.ZipFile, name: str):
+    with archive.open(name) as fh:
+        raw = fh.read(MAX_CONFIG_BYTES + 1)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InputRejected(f"{archive.filename}: {name} inflates past edgeopt's {MAX_CONFIG_BYTES // 2**20} MiB limit")
+    return json.loads(raw)
+
+
+def config_shape(config: Any) -> tuple[int, int]:
+    """(layers, nesting depth) of a Keras model config, nested models included; an iterative walk, so a config
+    nested deeper than Python's recursion limit is measured, not crashed on."""
+    count, depth, stack = 0, 0, [(config, 1)]
+    while stack:
+        node, level = stack.pop()
+        depth = max(depth, level)
+        if isinstance(node, dict):
+            if isinstance(node.get("layers"), list):
+                count += len(node["layers"])
+            children = node.values()
+        else:
+            children = node
+        stack.extend((v, level + 1) for v in children if isinstance(v, (dict, list)))
+    return count, depth
 
 
 def unsafe_entries(config: Any, where: str = "model") -> list[str]:

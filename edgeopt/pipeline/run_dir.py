@@ -4,12 +4,19 @@ RUN_DIR/recipe.json                     the validated recipe (marks the folder a
 RUN_DIR/NN-<stage>-<key8>/stage.json    a finished stage: key, config, outputs with size and sha256, result
 RUN_DIR/manifest.json                   the stages of the last run, reused or not, and the failed parts
 RUN_DIR/report.json|md|html             the report
+RUN_DIR/.tmp/                           scratch of the run in progress (converters' SavedModels...); emptied at
+                                        the start and end of every run, so a killed run's leftovers go too
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +54,25 @@ class RunDir:
     @property
     def report_files(self) -> tuple[Path, Path, Path]:
         return self.report_json, self.report_md, self.report_html
+
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """Every temporary file of the run (tempfile here and TMPDIR for children) lives in RUN_DIR/.tmp: never
+        left in /tmp by a kill -9, and removed on any exit that runs Python's finally blocks."""
+        scratch = self.path / ".tmp"
+        shutil.rmtree(scratch, ignore_errors=True)  # a killed run's leftovers
+        scratch.mkdir(parents=True)
+        saved = tempfile.tempdir, os.environ.get("TMPDIR")
+        tempfile.tempdir, os.environ["TMPDIR"] = str(scratch), str(scratch)
+        try:
+            yield scratch
+        finally:
+            tempfile.tempdir = saved[0]
+            if saved[1] is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = saved[1]
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def stage_dir(self, index: int, name: str, key: str) -> Path:
         return self.path / f"{index:02d}-{name}-{key[:8]}"

@@ -35,7 +35,7 @@ def run_pipeline(
     done: dict[str, StageRecord] = {}
     failed: list[dict] = []
     stages = plan(recipe)
-    with progress.task(f"{recipe.name}: stages", total=len(stages)) as bar:
+    with RunDir(run_dir).scratch(), progress.task(f"{recipe.name}: stages", total=len(stages)) as bar:
         for index, spec in enumerate(stages, start=1):
             try:
                 done[spec.name] = _stage(

@@ -86,11 +86,32 @@ def check_referenced_files(recipe, text: str, path: Path) -> None:
         line, col = _locate(doc, loc, key_itself=False)
         if not target.exists():
             problems.append(f"{path}:{line + 1}:{col + 1}: {'.'.join(loc)}: '{value}' not found (looked for {target})")
+        elif loc == ("data", "path"):
+            problems += _data_path_kind(recipe, target, f"{path}:{line + 1}:{col + 1}: data.path")
         elif loc == ("model", "path") and target.suffix == ".keras":
             problems += _model_fits_data(recipe, target, f"{path}:{line + 1}:{col + 1}: model.path")
+    if recipe.data.source == "digits":  # the recipe alone decides the digits' size; other data is checked on read
+        from edgeopt.data import memory_problem
+        from edgeopt.data.sources import DIGITS_SAMPLES
+
+        problem = memory_problem(DIGITS_SAMPLES, recipe.data.image_size, recipe.data.channels)
+        if problem:
+            line, col = _locate(doc, ("data", "image_size"), key_itself=False)
+            problems.append(f"{path}:{line + 1}:{col + 1}: data.image_size: {problem}")
     if problems:
         head = f"{len(problems)} problems in the recipe:\n" if len(problems) > 1 else ""
         raise RecipeError(head + "\n".join(problems), problems)
+
+
+def _data_path_kind(recipe, target: Path, where: str) -> list[str]:
+    from edgeopt.data.sources import check_kind
+    from edgeopt.errors import InputRejected
+
+    try:
+        check_kind(target, folder=recipe.data.source == "folder")
+    except InputRejected as exc:
+        return [f"{where}: {exc}"]
+    return []
 
 
 def _model_fits_data(recipe, model_path: Path, where: str) -> list[str]:
@@ -136,7 +157,8 @@ def parse_recipe(text: str, source: str = "<recipe>"):
     if doc is None:  # only comments
         raise RecipeError(f"{source}:1:1: recipe is empty; expected a mapping with at least 'name'")
     if not isinstance(doc, dict):
-        raise RecipeError(f"{source}:1:1: the recipe must be a mapping of sections; received {type(doc).__name__}")
+        kind = "a list" if isinstance(doc, list) else f"a single value ({doc!r})"
+        raise RecipeError(f"{source}:1:1: the recipe must be a mapping of sections; received {kind}")
     try:
         return Recipe.model_validate(_plain(doc))
     except ValidationError as exc:
@@ -148,7 +170,7 @@ def parse_recipe(text: str, source: str = "<recipe>"):
 def _refuse_unbounded(yaml, text: str, source: str) -> None:
     """Refuse, from the event stream and before anything is built, what expands or recurses without bound: any
     alias (a handful of nested ones is a "billion laughs" file) and nesting deeper than any recipe needs."""
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
     depth = 0
     for event in yaml.parse(text):
@@ -157,6 +179,12 @@ def _refuse_unbounded(yaml, text: str, source: str) -> None:
             raise RecipeError(
                 f"{source}:{mark.line + 1}:{mark.column + 1}: YAML alias '*{event.anchor}': recipes do "
                 "not allow aliases (nested ones expand without bound); write the value out"
+            )
+        tag = getattr(event, "tag", None) if isinstance(event, NodeEvent) else None
+        if tag and not tag.startswith("tag:yaml.org,2002:"):
+            raise RecipeError(
+                f"{source}:{mark.line + 1}:{mark.column + 1}: YAML tag '{tag}': recipes do not use tags; "
+                "write the plain value"
             )
         if isinstance(event, CollectionStartEvent):
             depth += 1

@@ -121,7 +121,7 @@ def render_markdown(report: dict) -> str:
         f"x {report['data']['num_classes']} classes, samples {report['data']['samples']}."
     )
     if model.get("route_note"):
-        lines.append(f"Route: {model['route_note']}.")
+        lines.append(f"Route: `{model.get('route', 'builder')}`: {model['route_note']}.")
     if bench:
         m = bench["machine"]
         isa = ", ".join(m["isa"]) or "no listed ISA extensions"

@@ -64,6 +64,7 @@ class LocalTarget:
 
     timeout: float = 600
     untrusted: bool = False
+    memory_mb: int | None = None  # untrusted: the child's address-space limit (default: inspect's)
     label: str = "local"
 
     @property
@@ -75,7 +76,8 @@ class LocalTarget:
     def measure(self, model: Path, threads: int, settings: MeasureSettings) -> dict:
         from edgeopt.formats import for_path
 
-        return run_local(settings.args(model, threads, for_path(model).device_module), self.timeout, self.untrusted)
+        args = settings.args(model, threads, for_path(model).device_module)
+        return run_local(args, self.timeout, self.untrusted, self.memory_mb)
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,14 @@ class TargetOptions:
     adb: str = "adb"
     timeout: float = 600
     untrusted: bool = False
+    memory_mb: int | None = None
 
 
 def parse_target(spec: str, options: TargetOptions | None = None) -> Target:
     """local, ssh://[user@]host[:port] or adb://[SERIAL] -> a Target; RecipeError (exit 2) for anything else."""
     o = options or TargetOptions()
     if spec == "local":
-        return LocalTarget(o.timeout, o.untrusted)
+        return LocalTarget(o.timeout, o.untrusted, o.memory_mb)
     if spec.startswith("ssh://"):
         from edgeopt.runtime.ssh_target import SshTarget
 
@@ -116,15 +119,18 @@ def parse_target(spec: str, options: TargetOptions | None = None) -> Target:
     raise RecipeError(f"target {spec!r}: expected local, ssh://[user@]host[:port] or adb://SERIAL")
 
 
-def run_local(args: list[str], timeout: float, untrusted: bool = False) -> dict:
-    """One measurement in its own process; a crash or hang is a ToolchainError (exit 4) naming the model, or for
-    a user's file (`untrusted`: `edgeopt bench`) an InputRejected (exit 3), with a memory limit on the process."""
+def run_local(args: list[str], timeout: float, untrusted: bool = False, memory_mb: int | None = None) -> dict:
+    """One measurement in its own process, which dies with this one; a crash or hang is a ToolchainError (exit 4)
+    naming the model, or for a user's file (`untrusted`: `edgeopt bench`) an InputRejected (exit 3), with a
+    memory limit on the process."""
+    from edgeopt.inspect.limited import wrap
+    from edgeopt.inspect.safety import DEFAULT_MEMORY_MB, run_limited
+
     cmd = [sys.executable, str(MEASURE_SCRIPT), *args]
     if untrusted:
-        from edgeopt.inspect.safety import run_limited
-
-        proc = run_limited(cmd, f"{args[0]}: measurement", timeout)
+        proc = run_limited(cmd, f"{args[0]}: measurement", timeout, memory_mb or DEFAULT_MEMORY_MB)
         return json.loads(proc.stdout.strip().splitlines()[-1])
+    cmd = wrap(cmd, 0)  # no memory limit of its own, but it dies with this process
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:

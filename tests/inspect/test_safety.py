@@ -4,6 +4,10 @@ child process: exit 3 with the reason, never a crashed or hung edgeopt."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,3 +147,62 @@ def _tensor_bomb(path, count: int = 3_000_000):
     b.Finish(s.ModelEnd(b), b"TFL3")
     path.write_bytes(b.Output())
     return path
+
+
+EDGEOPT = str(Path(sys.executable).with_name("edgeopt"))
+
+
+@pytest.mark.parametrize("command", ["inspect", "bench"])
+def test_a_lower_address_space_limit_already_in_force_is_kept_not_raised(tmp_path, command):
+    """CI containers and `ulimit -v` set a hard limit below inspect's 4096 MB: edgeopt must not ask to raise it."""
+    path = _onnx_model(tmp_path / "m.onnx")
+    extra = " --rounds 1 --min-runs 10 --min-seconds 0" if command == "bench" else ""
+    proc = subprocess.run(
+        ["bash", "-c", f"ulimit -v 3500000 && exec {EDGEOPT} {command} {path}{extra}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "not allowed to raise" not in proc.stderr
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_a_measuring_child_dies_with_a_killed_edgeopt(tmp_path):
+    path = _onnx_model(tmp_path / "m.onnx")
+    parent = subprocess.Popen(
+        [EDGEOPT, "bench", str(path), "--rounds", "1", "--min-seconds", "300"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (children := _children(parent.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert children, "bench started no measuring process"
+    time.sleep(1)  # past the wrapper's exec: the child is measure.py now
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(map(_alive, children)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = [c for c in children if _alive(c)]
+    assert not alive, f"measuring process {alive} outlived its parent"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -100,3 +100,13 @@ def test_a_recipe_that_is_not_a_regular_file_is_refused_before_it_is_read(tmp_pa
         load_recipe(path)
     assert info.value.exit_code == EXIT_USAGE
     assert ("a FIFO" if kind == "fifo" else "a character device") in str(info.value), str(info.value)
+
+
+def test_a_data_path_that_is_a_fifo_is_a_recipe_error(tmp_path):
+    os.mkfifo(tmp_path / "data.npz")
+    (tmp_path / "r.yaml").write_text(
+        "name: f\ndata: {source: npz, path: data.npz}\nmodel: {arch: tiny_cnn}\nexport: {tflite: [float32], onnx: []}\n"
+    )
+    with pytest.raises(RecipeError) as info:
+        load_recipe(tmp_path / "r.yaml")
+    assert "r.yaml:2:" in str(info.value) and "data.path" in str(info.value) and "not a regular file" in str(info.value)
