@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
@@ -36,4 +37,8 @@ def inspect(model: Path, as_json: bool, timeout: float, memory_mb: int) -> None:
     precheck(model)
     proc = run_limited(python_cmd("edgeopt.inspect.sandbox", str(model)), str(model), timeout, memory_mb)
     info = json.loads(proc.stdout.strip().splitlines()[-1])
+    for problem in info.get("code_on_load") or []:  # a .keras file's config, read but never deserialized
+        logging.getLogger(__name__).warning(
+            "%s: %s; loading it would run code, so edgeopt refuses it without --trust-model", model.name, problem
+        )
     click.echo(json.dumps(info, indent=2) if as_json else render_text(info))

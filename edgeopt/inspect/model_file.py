@@ -3,14 +3,11 @@ artifact descriptions come from the same readers (each format backend's read and
 
 from __future__ import annotations
 
-import logging
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 from edgeopt.errors import InputRejected
-
-log = logging.getLogger(__name__)
 
 
 def inspect_file(path: Path) -> dict:
@@ -42,8 +39,6 @@ def _keras(path: Path) -> dict:
     inner = config.get("config") if isinstance(config.get("config"), dict) else {}
     layers = [layer for layer in inner.get("layers", []) if isinstance(layer, dict)]
     code = unsafe_entries(config)
-    for problem in code:
-        log.warning("inspect: %s: %s (edgeopt refuses to load it without --trust-model)", path.name, problem)
     return {
         "model_class": config.get("class_name"),
         "name": inner.get("name"),

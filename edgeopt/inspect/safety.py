@@ -23,8 +23,11 @@ def precheck(path: Path) -> None:
     """Refuse a model file that is not what its suffix says, or that points outside its folder."""
     path = Path(path)
     kind = path.suffix.lower()
+    if path.is_dir():
+        raise InputRejected(f"{path}: is a directory, not a model file")
     if not path.is_file():
-        raise InputRejected(f"{path}: not a file")
+        kind = "does not exist" if not path.exists() else "is not a regular file (a FIFO, socket or device)"
+        raise InputRejected(f"{path}: {kind}")
     if path.stat().st_size == 0:
         raise InputRejected(f"{path}: empty file")
     from edgeopt import formats
