@@ -50,7 +50,8 @@ def run_limited(
         name = signal.Signals(-proc.returncode).name
         raise InputRejected(f"{what}: the runtime crashed on this file ({name}); edgeopt itself is unaffected")
     err = proc.stderr.strip()
-    memory = any(m in err for m in ("MemoryError", "bad_alloc", "failed to map", "Cannot allocate"))
+    signs = ("MemoryError", "bad_alloc", "failed to map", "Cannot allocate", "Memory allocation", "out of memory")
+    memory = any(m in err for m in signs)
     if proc.returncode == InputRejected.exit_code and not memory:  # the child refused the file and said why
         raise InputRejected(err or f"{what}: refused")
     if proc.returncode != 0:

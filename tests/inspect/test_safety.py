@@ -100,6 +100,8 @@ def test_the_loading_process_is_held_to_its_memory_and_time_limits(tmp_path):
     starved = _inspect(path, "--memory-mb", "64")  # too little for Python and onnxruntime to even start
     assert starved.exit_code == EXIT_INPUT_REJECTED, starved.output
     assert "could not be loaded (the 64 MB memory limit was reached)" in starved.stderr, starved.stderr
+    message = starved.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message and "^^" not in message, message
 
 
 @pytest.mark.slow

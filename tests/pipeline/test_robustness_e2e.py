@@ -79,8 +79,10 @@ def test_sigkill_then_rerun_resumes_and_gives_the_same_report(reference, marker,
     code, _ = _interrupt(root / "r.yaml", run_dir, marker, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert not (run_dir / "report.json").exists()
+    assert (run_dir / ".tmp").is_dir()  # the killed run's scratch is in its folder, not in /tmp
     again = _run(root / "r.yaml", run_dir)
     assert again.returncode == 0, again.stderr[-2000:]
+    assert not (run_dir / ".tmp").exists()  # emptied by the next run
     for stage in finished:
         assert f"I {stage:<8} reused" in again.stderr, again.stderr
     assert _digest(run_dir) == expected
