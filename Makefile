@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 NEEDS  := $(PYTHON) edgeopt/doctor/needs.py install --for
 
-.PHONY: demo test test-fast golden lint format install dev clean system-demo system-test
+.PHONY: demo test test-fast golden lint format install dev clean system-demo system-test arm
 
 system-demo:
 	@$(NEEDS) demo
@@ -51,7 +51,12 @@ format: $(VENV)/.installed-dev
 # per session and shared.
 PYTEST := $(BIN)/python -m pytest -n auto --dist worksteal
 
-test: system-test lint
+# The emulated aarch64 stack (qemu + Debian arm64 Python + aarch64 wheels) from the registries, into the user's
+# cache; a second run does nothing.
+arm: $(VENV)/.installed-dev
+	$(BIN)/edgeopt arm setup
+
+test: system-test lint arm
 	$(PYTEST)
 
 # The fast layer: pure logic and the committed golden run records (tests/golden), no TensorFlow run.

@@ -34,6 +34,7 @@ _COMMANDS = {
     "inspect": ("edgeopt.cli.inspect", "inspect", "Show what a .tflite, .onnx, .ort or .keras file contains."),
     "sweep": ("edgeopt.cli.sweep", "sweep", "Run a grid of recipes, locally or on a Ray cluster."),
     "report": ("edgeopt.cli.report", "report", "Re-render a run's report.md/report.html, or compare two runs."),
+    "arm": ("edgeopt.cli.arm", "arm", "Set up and check the emulated aarch64 stack (qemu + aarch64 runtimes)."),
     "doctor": ("edgeopt.cli.doctor", "doctor", "Check this machine: tested stack, conversion routes, optional parts."),
 }
 

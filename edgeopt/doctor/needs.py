@@ -38,6 +38,8 @@ class Need:
 
     @property
     def fix(self) -> str:
+        if self.name == "arm":
+            return "edgeopt arm setup (make test runs it)"
         if self.apt is None:
             return "run as root"
         return install_command([self])
@@ -62,6 +64,14 @@ def _venv() -> bool:
 
 def _root() -> bool:
     return os.geteuid() == 0
+
+
+def _arm_stack() -> bool:
+    """edgeopt/arm/stack.py, loaded by path: this script runs before edgeopt is importable."""
+    spec = importlib.util.spec_from_file_location("_edgeopt_arm_stack", Path(__file__).parents[1] / "arm" / "stack.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.is_installed()
 
 
 NEEDS: dict[str, Need] = {
@@ -98,6 +108,13 @@ NEEDS: dict[str, Need] = {
         ),
         Need("iproute2", "iproute2", "the Ray test (a loopback-only network namespace)", ("test",), _command("ip")),
         Need("root", None, "the Ray test (creating a network namespace)", ("test",), _root),
+        Need(
+            "arm",
+            None,
+            "the emulated aarch64 target (emulated:aarch64) and its tests; from Debian's and PyPI's registries",
+            ("test", "optional"),
+            _arm_stack,
+        ),
         Need(
             "adb",
             "adb",

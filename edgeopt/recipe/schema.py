@@ -381,9 +381,11 @@ class BenchConfig(_Section):
     )
     target: str = Field(
         "local",
-        pattern=r"^(local|ssh://.+|adb://.*)$",
-        description="Also measure on a device: ssh://[user@]host[:port] or adb://SERIAL. This machine is always "
-        "measured first; a device failure is recorded without losing those results.",
+        pattern=r"^(local|ssh://.+|adb://.*|emulated:aarch64(:[a-z0-9-]+)?)$",
+        description="Also measure on a device: ssh://[user@]host[:port], adb://SERIAL, or emulated:aarch64[:CPU] "
+        "(qemu; cortex-a53, cortex-a72, cortex-a76, neoverse-n1; needs `edgeopt arm setup`; its timings are "
+        "emulated, never latency). This machine is always measured first; a device failure is recorded without "
+        "losing those results.",
     )
     remote_python: str = Field("python3", description="ssh targets: the board's Python (with its runtime).")
     ssh_key: str | None = Field(None, description="ssh targets: identity file.")

@@ -162,6 +162,11 @@ def render_markdown(report: dict) -> str:
     remote = (bench or {}).get("remote")
     if remote:
         lines += ["", f"## On {remote['target']}", ""]
+        if remote.get("emulated"):
+            lines.append(
+                "Emulated (qemu): these timings show the ARM kernels ran the files; emulation is about 200x slower "
+                "than a real core, so they are not latency and enter no speed-up, gate or baseline."
+            )
         if "error" in remote:
             lines.append(f"Measurement failed (local results above are unaffected): {remote['error']}")
         else:

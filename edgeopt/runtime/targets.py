@@ -116,7 +116,13 @@ def parse_target(spec: str, options: TargetOptions | None = None) -> Target:
         from edgeopt.runtime.adb_target import AdbTarget
 
         return AdbTarget.parse(spec, benchmark_model=o.benchmark_model, adb=o.adb, taskset=o.taskset, timeout=o.timeout)
-    raise RecipeError(f"target {spec!r}: expected local, ssh://[user@]host[:port] or adb://SERIAL")
+    if spec.startswith("emulated:aarch64"):
+        from edgeopt.runtime.emulated_target import EmulatedTarget
+
+        return EmulatedTarget.parse(spec)
+    raise RecipeError(
+        f"target {spec!r}: expected local, ssh://[user@]host[:port], adb://SERIAL or emulated:aarch64[:CPU]"
+    )
 
 
 def run_local(args: list[str], timeout: float, untrusted: bool = False, memory_mb: int | None = None) -> dict:

@@ -83,6 +83,8 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], setting
         remote = run_bench([f for _, f in picked], [cfg.threads], cfg.rounds, settings, target)
         return {
             "target": target.label,
+            # Emulated timings only show the ARM kernels ran; they never enter speed-ups, gates or baselines.
+            "emulated": getattr(target, "emulated", False),
             "machine": remote["machine"],
             "artifacts": _rows(remote, [n for n, _ in picked], [f for _, f in picked]),
         }
