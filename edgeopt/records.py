@@ -32,6 +32,7 @@ class VerifyEntry(TypedDict):
     drop_relative: float
     export_drop: float  # versus the float model the file was exported from (conversion + quantization only)
     agreement: float  # share of samples with the same top-1 as the starting model
+    arm: NotRequired[dict[str, float]]  # verify.arm: top1, top1_x86, agreement and max_abs_diff on emulated aarch64
     sqnr_db: float
     kl: float
     flipped_classes: dict[str, Any]

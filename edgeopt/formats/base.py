@@ -28,6 +28,9 @@ class Format:
     runtime: ClassVar[str]  # the Python distribution that runs the files (baselines are keyed by it)
     color: ClassVar[str]  # report plots
     device_module: ClassVar[Path]  # standalone timing loop run by runtime/measure.py (also copied to boards)
+    # (file, class) of the runner, which imports nothing of edgeopt it cannot do without, so the same file runs
+    # on aarch64 builds of the runtime (runtime/device_predict.py under emulation)
+    runner_source: ClassVar[tuple[Path, str]]
     diagnosis_column: ClassVar[tuple[str, str]]  # per-layer diagnosis: (row key, report column) beside SQNR
 
     def export(self, job: ExportJob, precisions: list[str]) -> None:

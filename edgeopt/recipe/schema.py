@@ -325,6 +325,21 @@ class ExportConfig(ExportFiles):
     input_std: list[float] = Field([255.0], min_length=1, max_length=3, description="Bundles: see input_mean.")
 
 
+class ArmParityConfig(_Section):
+    """Run every exported file on the aarch64 builds of its runtime under emulation (`edgeopt arm setup`) over the
+    same split, and compare with x86. The limits are gates (exit 1); unset, the figures are only reported."""
+
+    cpu: Literal["cortex-a53", "cortex-a72", "cortex-a76", "neoverse-n1"] = Field(
+        "cortex-a76", description="The emulated CPU model (its ISA decides which ARM kernels run)."
+    )
+    max_abs_diff: float | None = Field(
+        None, ge=0.0, description="Gate: largest allowed |aarch64 - x86| over every output value of a file."
+    )
+    min_agreement: float | None = Field(
+        None, ge=0.0, le=1.0, description="Gate: smallest allowed share of samples with the same top-1 on both."
+    )
+
+
 class VerifyConfig(_Section):
     """Accuracy of every exported file, measured with its runtime, against the float Keras model the run started
     from (trained or built, before pruning or clustering): a drop counts every step of optimizing."""
@@ -345,6 +360,9 @@ class VerifyConfig(_Section):
     )
     min_accuracy: float | None = Field(
         None, ge=0.0, le=1.0, description="Gate: smallest allowed top-1 of the starting float model."
+    )
+    arm: ArmParityConfig | None = Field(
+        None, description="Also run every file on emulated aarch64 and compare with x86 (see ArmParityConfig)."
     )
     max_step_drop: dict[Literal["prune", "cluster", "conversion", "quantization"], float] = Field(
         default_factory=dict,

@@ -48,7 +48,7 @@ def build_report(recipe, records: dict, failed_parts: list[dict] | tuple = ()) -
         if not verify
         else {
             k: verify[k]
-            for k in ("split", "samples", "drop_type", "start", "float_top1", "float_top5", "error_by_cause")
+            for k in ("split", "samples", "drop_type", "start", "float_top1", "float_top5", "error_by_cause", "arm")
             if k in verify
         },
         "bench": None

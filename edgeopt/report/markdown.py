@@ -101,6 +101,32 @@ def contents_table(report: dict) -> list[str]:
     return lines
 
 
+def _arm_section(report: dict) -> list[str]:
+    """verify.arm: every file on the aarch64 build of its runtime, under emulation, against the same file on x86."""
+    arm = (report.get("verify") or {}).get("arm")
+    if not arm:
+        return []
+    m = arm.get("machine") or {}
+    versions = ", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items())
+    lines = [
+        "",
+        f"## On aarch64 ({arm['cpu']}, emulated)",
+        "",
+        f"Each file on the aarch64 build of its runtime under qemu ({m.get('arch')}, ISA seen by the runtimes: "
+        f"{', '.join(m.get('isa') or []) or 'none listed'}; {versions}), on the same {arm['samples']} samples. "
+        "This checks the ARM kernels' numerics, not latency.",
+        "",
+        "| artifact | top-1 x86 | top-1 aarch64 | agreement | max abs diff |",
+        "|---|---|---|---|---|",
+    ]
+    for a in report["artifacts"]:
+        r = (a.get("accuracy") or {}).get("arm")
+        if r:
+            figures = f"{r['top1_x86']:.4f} | {r['top1']:.4f} | {r['agreement']:.4f} | {r['max_abs_diff']:.3g}"
+            lines.append(f"| {a['name']} | {figures} |")
+    return lines
+
+
 def render_markdown(report: dict) -> str:
     from edgeopt.report.quantization import budget_section, sensitivity_section
 
@@ -175,6 +201,7 @@ def render_markdown(report: dict) -> str:
                 p90 = "-" if a.get("p90_ms") is None else f"{a['p90_ms']:.3f}"
                 p50 = a["p50_ms"] if a.get("p50_ms") is not None else a["mean_ms"]
                 lines.append(f"| {a['name']} | {p50:.3f} | {p90} | {a['runs']} |")
+    lines += _arm_section(report)
     causes = (verify or {}).get("error_by_cause") or {}
     if causes:
         lines += [

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import logging
 
+import numpy as np
+
 from edgeopt import metrics
 from edgeopt.pipeline.context import StageContext, StageOutput
 from edgeopt.records import Gate, VerifyEntry
@@ -75,6 +77,7 @@ def run(ctx: StageContext) -> StageOutput:
         if cfg.min_agreement is not None:
             ok = entry["agreement"] >= cfg.min_agreement
             gates.append(_gate("min_agreement", art["name"], cfg.min_agreement, entry["agreement"], ok))
+    arm = _arm_parity(cfg.arm, export, x, y, outputs, results, gates) if cfg.arm else None
     causes = _error_by_cause(chain, reference, outputs, y)
     for step, limit in cfg.max_step_drop.items():
         gates += _step_gates(step, limit, causes, start_top1, cfg.drop_type)
@@ -89,9 +92,43 @@ def run(ctx: StageContext) -> StageOutput:
             "float_top5": metrics.topk(reference, y, 5),
             "artifacts": results,
             "error_by_cause": causes,
+            "arm": arm,
             "gates": gates,
         },
     )
+
+
+def _arm_parity(cfg, export, x, y, outputs: dict, results: list, gates: list) -> dict:
+    """Each file again on the aarch64 runtime under emulation; its figures go into the file's entry ("arm")."""
+    from edgeopt.arm.emulator import predict
+
+    machine = None
+    for entry in results:
+        arm_out, machine = predict(export.path(entry["name"]), x, cfg.cpu)
+        x86 = outputs[entry["name"]]
+        entry["arm"] = {
+            "top1": metrics.top1(arm_out, y),
+            "top1_x86": entry["top1"],
+            "agreement": metrics.agreement(x86, arm_out),
+            "max_abs_diff": float(np.max(np.abs(arm_out - x86))) if arm_out.shape == x86.shape else float("inf"),
+        }
+        a = entry["arm"]
+        log.info(
+            "verify: %-13s on aarch64 (%s, emulated) top-1 %.4f (x86 %.4f), agreement %.4f, max |diff| %.3g",
+            entry["name"],
+            cfg.cpu,
+            a["top1"],
+            entry["top1"],
+            a["agreement"],
+            a["max_abs_diff"],
+        )
+        if cfg.max_abs_diff is not None:
+            ok = a["max_abs_diff"] <= cfg.max_abs_diff
+            gates.append(_gate("arm_max_abs_diff", entry["name"], cfg.max_abs_diff, a["max_abs_diff"], ok))
+        if cfg.min_agreement is not None:
+            ok = a["agreement"] >= cfg.min_agreement
+            gates.append(_gate("arm_min_agreement", entry["name"], cfg.min_agreement, a["agreement"], ok))
+    return {"cpu": cfg.cpu, "machine": machine, "samples": len(y)}
 
 
 def _step_gates(step: str, limit: float, causes: dict, start_top1: float, drop_type: str) -> list[Gate]:

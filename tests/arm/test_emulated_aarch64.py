@@ -86,3 +86,34 @@ def test_the_pipeline_benches_every_file_on_aarch64_and_labels_it_emulated(tiny_
     local = {a["name"]: a["latency"] for a in report["artifacts"]}
     assert all("speedup_vs_float32" in local[n] for n in local if n.endswith("int8"))  # from this machine only
     assert "Emulated (qemu)" in (run.run_dir / "report.md").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.needs("arm")
+def test_every_file_is_verified_on_aarch64_and_the_parity_gate_sees_real_kernel_differences(tiny_run, tmp_path):
+    """On this tiny CNN the ARM kernels differ for real: the float files by about 2e-7 (other float kernels) and
+    the int8 TFLite file by one output step (1/256) on some samples; the int8 ONNX file is identical. A zero
+    tolerance fails the run (exit 1); one int8 output step passes it."""
+    run = tiny_run.copy(tmp_path / "copy")
+    base = run.recipe.read_text()
+
+    def verify_with(arm: str):
+        run.recipe.write_text(base.replace("  min_accuracy: 0.3\n", f"  min_accuracy: 0.3\n  arm: {arm}\n"))
+        result = CliRunner().invoke(cli, ["optimize", str(run.recipe), "--run-dir", str(run.run_dir)])
+        return result, json.loads((run.run_dir / "report.json").read_text())
+
+    strict, report = verify_with("{cpu: cortex-a53, max_abs_diff: 0.0}")
+    assert strict.exit_code == 1, strict.output
+    arm = {a["name"]: a["accuracy"]["arm"] for a in report["artifacts"]}
+    assert set(arm) == {"tflite_float32", "tflite_int8", "onnx_float32", "onnx_int8"}
+    assert all(a["top1"] == a["top1_x86"] and a["agreement"] == 1.0 for a in arm.values()), arm
+    assert 0 < arm["tflite_float32"]["max_abs_diff"] < 1e-5 and 0 < arm["onnx_float32"]["max_abs_diff"] < 1e-5
+    assert arm["tflite_int8"]["max_abs_diff"] == pytest.approx(1 / 256)
+    failed = {g["artifact"] for g in report["gates"] if g["gate"] == "arm_max_abs_diff" and not g["passed"]}
+    assert failed == {n for n, a in arm.items() if a["max_abs_diff"] > 0}
+    assert report["verify"]["arm"]["machine"]["arch"] == "aarch64"
+    assert "## On aarch64 (cortex-a53, emulated)" in (run.run_dir / "report.md").read_text()
+
+    one_step, report = verify_with("{cpu: cortex-a53, max_abs_diff: 0.0040}")
+    assert one_step.exit_code == 0, one_step.output
+    assert all(g["passed"] for g in report["gates"] if g["gate"].startswith("arm_"))

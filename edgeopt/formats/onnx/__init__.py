@@ -15,6 +15,7 @@ class OnnxFormat(Format):
     diagnosis_column = ("ort_xmodel_err_db", "ORT xmodel SQNR dB")
 
     device_module = Path(__file__).with_name("device.py")
+    runner_source = (Path(__file__).with_name("runner.py"), "OnnxRunner")
 
     def export(self, job, precisions: list[str]) -> None:
         from edgeopt.formats.onnx.export import export

@@ -15,6 +15,7 @@ class TFLiteFormat(Format):
     diagnosis_column = ("op", "op")
 
     device_module = Path(__file__).with_name("device.py")
+    runner_source = (Path(__file__).with_name("runner.py"), "TFLiteRunner")
 
     def export(self, job, precisions: list[str]) -> None:
         from edgeopt.formats.tflite.export import export

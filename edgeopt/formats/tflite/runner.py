@@ -1,10 +1,21 @@
-"""The TFLite runner: ai_edge_litert's Interpreter, with int8 I/O quantized with the file's own scale and zero point."""
+"""The TFLite runner: ai_edge_litert's Interpreter, with int8 I/O quantized with the file's own scale and zero point.
+
+numpy and the runtime only at import: runtime/device_predict.py loads this file by path on aarch64 Python."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
+
+
+def _quiet(what: str):
+    try:  # edgeopt is not importable on a board or under emulation; the XNNPACK banner is harmless there
+        from edgeopt.native_stderr import captured_native_stderr
+    except ImportError:
+        return contextlib.nullcontext()
+    return captured_native_stderr(what)
 
 
 def _quantize(x: np.ndarray, scale: float, zero_point: int, dtype: np.dtype) -> np.ndarray:
@@ -18,10 +29,8 @@ class TFLiteRunner:
     def __init__(self, path: Path, threads: int = 1) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
-        from edgeopt.native_stderr import captured_native_stderr
-
         self.name = Path(path).name
-        with captured_native_stderr("TFLite interpreter"):  # the XNNPACK banner
+        with _quiet("TFLite interpreter"):  # the XNNPACK banner
             self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
             self.interpreter.allocate_tensors()
         self._in = self.interpreter.get_input_details()[0]
