@@ -2,7 +2,9 @@
 its runtime under qemu (cortex-a76), their top-1 agreement and the largest output difference. Writes
 benchmarks/results/arm_parity.json.
 
-    .venv/bin/python benchmarks/arm_parity.py        # needs `edgeopt arm setup`
+    .venv/bin/python benchmarks/arm_parity.py [RECIPE ...]   # needs `edgeopt arm setup`
+
+Named recipes (paths relative to recipes/) run only those and add their rows to the JSON already written.
 
 The recipes' own settings are kept; only `verify.arm: {cpu: cortex-a76}` is added (no gate), and bench is left
 out (latency is not the question here, and emulated time is not latency). The technique recipes share one run
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -42,6 +45,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname).1s %(message)s")
     recipes = sorted((ROOT / "recipes").glob("*.yaml")) + sorted((ROOT / "recipes" / "techniques").glob("*.yaml"))
     rows, machine = [], None
+    if sys.argv[1:]:
+        recipes = [ROOT / "recipes" / name for name in sys.argv[1:]]
+        if OUT.is_file():
+            kept = json.loads(OUT.read_text())
+            rows, machine = [r for r in kept["rows"] if r["recipe"] not in sys.argv[1:]], kept["aarch64_machine"]
     for recipe in recipes:
         shared = recipe.parent.name == "techniques" or recipe.stem == "resnet20_digits"
         run_dir = RUNS / ("resnet20" if shared else recipe.stem)
@@ -66,8 +74,12 @@ def main() -> None:
             )
             logging.info("%-32s %-16s %s", rows[-1]["recipe"], a["name"], {k: rows[-1][k] for k in list(rows[-1])[2:]})
         logging.info("%s: %.0f s", recipe.name, time.monotonic() - started)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"cpu": CPU, "aarch64_machine": machine, "rows": rows}, indent=2) + "\n")
+        # after every recipe, so a long run stopped part-way keeps what it measured
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        done = sorted({r["recipe"] for r in rows})
+        OUT.write_text(
+            json.dumps({"cpu": CPU, "aarch64_machine": machine, "recipes": done, "rows": rows}, indent=2) + "\n"
+        )
     logging.info("wrote %s", OUT)
 
 
