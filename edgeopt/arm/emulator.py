@@ -37,12 +37,34 @@ def command(args: list[str], cpu: str, root: Path | None = None) -> list[str]:
     ]
 
 
-def environment(root: Path | None = None) -> dict[str, str]:
+def environment(cpu: str, root: Path | None = None) -> dict[str, str]:
     root = root or root_or_fail()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["PYTHONPATH"] = str(root / "site")
     env["PYTHONNOUSERSITE"] = "1"
+    env["EDGEOPT_EMULATED_CPU"] = cpu  # measure.py's fingerprint says the run was emulated
     return env
+
+
+def write_launcher(path: Path, cpu: str, root: Path | None = None) -> Path:
+    """An executable file that stands in for a board's `python3`: the emulated aarch64 Python with its runtimes.
+    Point an SSH target's remote Python at it (`--remote-python PATH`) to run a board's code path on ARM kernels."""
+    import shlex
+
+    root = root or root_or_fail()
+    argv = " ".join(shlex.quote(a) for a in command([], cpu, root))
+    env = environment(cpu, root)
+    exports = " ".join(f"{k}={shlex.quote(env[k])}" for k in ("PYTHONPATH", "PYTHONNOUSERSITE", "EDGEOPT_EMULATED_CPU"))
+    path = Path(path)
+    path.write_text(
+        "#!/bin/sh\n"
+        f"# edgeopt: aarch64 Python under qemu-aarch64 -cpu {cpu}, emulated (its timings are not latency)\n"
+        "unset PYTHONHOME VIRTUAL_ENV\n"
+        f"export {exports}\n"
+        f'exec {argv} "$@"\n'
+    )
+    path.chmod(0o755)
+    return path
 
 
 def predict(model: Path, x, cpu: str, timeout: float = 3600):
@@ -66,7 +88,9 @@ def predict(model: Path, x, cpu: str, timeout: float = 3600):
         args = [str(script), str(Path(model).resolve()), "--runner", f"{runner_file}:{runner_class}"]
         cmd = wrap(command([*args, "--inputs", str(inputs), "--outputs", str(outputs)], cpu), 0)
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=environment(), timeout=timeout, check=False)
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, env=environment(cpu), timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired:
             raise ToolchainError(f"{model}: emulated aarch64 run did not finish within {timeout:g} s") from None
         if proc.returncode != 0:

@@ -150,7 +150,9 @@ def _smoke(root: Path) -> None:
 
     script = "import platform, numpy, onnxruntime, ai_edge_litert.interpreter; print(platform.machine())"
     cmd = command(["-c", script], stack.DEFAULT_CPU, root)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=environment(root), timeout=300, check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=environment(stack.DEFAULT_CPU, root), timeout=300, check=False
+    )
     if proc.returncode != 0 or proc.stdout.strip() != "aarch64":
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise ToolchainError(f"arm setup: the emulated Python did not start the runtimes: {tail}")

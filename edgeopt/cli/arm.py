@@ -1,11 +1,14 @@
-"""`edgeopt arm setup|status`: the emulated aarch64 stack (qemu-aarch64, a Debian arm64 Python and the aarch64
+"""`edgeopt arm setup|status|launcher`: the emulated aarch64 stack (qemu-aarch64, a Debian arm64 Python and the aarch64
 builds of ai_edge_litert and onnxruntime) in the user's cache, fetched from the package registries only."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
+
+from edgeopt.arm.stack import CPUS, DEFAULT_CPU
 
 
 @click.group()
@@ -42,3 +45,14 @@ def status() -> None:
         f"set up at {stack_dir()}: qemu from Debian {manifest['qemu']}, {manifest['sysroot']}, "
         + ", ".join(manifest["wheels"])
     )
+
+
+@arm.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cpu", default=DEFAULT_CPU, show_default=True, type=click.Choice(CPUS), help="Emulated CPU model.")
+def launcher(path: Path, cpu: str) -> None:
+    """Write PATH: a `python3` stand-in that runs the emulated aarch64 Python, for an SSH "board" in CI
+    (`edgeopt bench --target ssh://... --remote-python PATH`). Results measured through it are marked emulated."""
+    from edgeopt.arm.emulator import write_launcher
+
+    click.echo(write_launcher(path, cpu))

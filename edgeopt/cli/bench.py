@@ -134,8 +134,9 @@ def bench(
     from rich.table import Table
 
     m = result["machine"]
+    emulated = f", emulated {m['emulated_cpu']}: not latency" if m.get("emulated") else ""
     table = Table(
-        title=f"edgeopt bench on {result['target']} ({m['cpu']}, {m['arch']}, {', '.join(m['isa'])}): "
+        title=f"edgeopt bench on {result['target']} ({m['cpu']}, {m['arch']}, {', '.join(m['isa'])}{emulated}): "
         f"{rounds} interleaved round(s), batch 1"
     )
     for col in (

@@ -46,7 +46,7 @@ class EmulatedTarget:
         cmd = wrap(command([str(MEASURE_SCRIPT), *args], self.cpu), 0)  # dies with edgeopt
         try:
             proc = subprocess.run(
-                cmd, capture_output=True, text=True, env=environment(), timeout=self.timeout, check=False
+                cmd, capture_output=True, text=True, env=environment(self.cpu), timeout=self.timeout, check=False
             )
         except subprocess.TimeoutExpired:
             raise ToolchainError(f"{model}: emulated measurement did not finish within {self.timeout:g} s") from None

@@ -41,6 +41,9 @@ def fingerprint() -> dict:
     for lib in ("ai-edge-litert", "onnxruntime", "numpy"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[lib] = metadata.version(lib)
+    emulated = {}
+    if os.environ.get("EDGEOPT_EMULATED_CPU"):  # set by edgeopt's qemu launcher: these timings are not latency
+        emulated = {"emulated": True, "emulated_cpu": os.environ["EDGEOPT_EMULATED_CPU"]}
     return {
         "cpu": info.get("model name") or info.get("Hardware") or platform.processor() or "unknown",
         "arch": platform.machine(),
@@ -49,6 +52,7 @@ def fingerprint() -> dict:
         "governor": governor.read_text().strip() if governor.exists() else None,
         "python": platform.python_version(),
         "versions": versions,
+        **emulated,
     }
 
 

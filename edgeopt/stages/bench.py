@@ -84,7 +84,8 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], setting
         return {
             "target": target.label,
             # Emulated timings only show the ARM kernels ran; they never enter speed-ups, gates or baselines.
-            "emulated": getattr(target, "emulated", False),
+            # An SSH "board" may itself be the emulated Python (`edgeopt arm launcher`): its fingerprint says so.
+            "emulated": getattr(target, "emulated", False) or bool(remote["machine"].get("emulated")),
             "machine": remote["machine"],
             "artifacts": _rows(remote, [n for n, _ in picked], [f for _, f in picked]),
         }

@@ -1,6 +1,8 @@
 """The SSH board target against a real OpenSSH server that this test starts on 127.0.0.1 (Debian's
-openssh-server, installed by the set-up: edgeopt/doctor/needs.py). The "board" is this machine, so the test can
-also check that nothing the target copied is left behind."""
+openssh-server, installed by the set-up: edgeopt/doctor/needs.py). The "board" is an emulated Cortex-A53: its
+`python3` is the aarch64 Python under qemu (`edgeopt arm launcher`, from the stack `edgeopt arm setup` fetched), so
+measure.py and the format's device module really run on the aarch64 runtimes. The board's file system is this
+machine's, so the test can also check that nothing the target copied is left behind."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from click.testing import CliRunner
 
 from edgeopt.cli import cli
 
-pytestmark = [pytest.mark.slow, pytest.mark.needs("ssh", "sshd")]
+pytestmark = [pytest.mark.slow, pytest.mark.needs("ssh", "sshd", "arm")]
+
+BOARD_CPU = "cortex-a53"  # a Raspberry Pi 3 class core: NEON (asimd) but no dot-product instructions
 
 SSHD = "/usr/sbin/sshd"
 
@@ -53,7 +56,9 @@ def sshd(tmp_path_factory):
         time.sleep(0.1)
     host_pub = (root / "host_key.pub").read_text().split()
     (root / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
-    yield {"port": port, "root": root, "user": getpass.getuser()}
+    launcher = CliRunner().invoke(cli, ["arm", "launcher", str(root / "board-python3"), "--cpu", BOARD_CPU])
+    assert launcher.exit_code == 0, launcher.output
+    yield {"port": port, "root": root, "user": getpass.getuser(), "python": str(root / "board-python3")}
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -82,7 +87,7 @@ def _bench(sshd, model, *extra, known_hosts=None):
         "--ssh-key",
         str(sshd["root"] / "user_key"),
         "--remote-python",
-        sys.executable,
+        sshd["python"],
         "--known-hosts",
         str(known_hosts or sshd["root"] / "known_hosts"),
         "--rounds",
@@ -105,8 +110,16 @@ def test_ssh_target_measures_on_the_board_and_cleans_up(sshd, model_file):
     assert data["target"] == f"ssh://{sshd['user']}@127.0.0.1:{sshd['port']}"
     row = data["results"][0]
     assert row["runs"] >= 20 and row["p50_ms"] > 0 and row["runtime"] == "ai_edge_litert"
-    assert data["machine"]["cores"] >= 1 and data["machine"]["versions"]["ai-edge-litert"]
+    _assert_board(data["machine"])
     assert _leftovers() == before
+
+
+def _assert_board(machine: dict) -> None:
+    """The fingerprint the board sent back: aarch64 code on the emulated CPU, with the ISA its runtime saw."""
+    assert machine["arch"] == "aarch64", machine
+    assert machine["emulated"] and machine["emulated_cpu"] == BOARD_CPU
+    assert "asimd" in machine["isa"] and "asimddp" not in machine["isa"], machine["isa"]
+    assert machine["cores"] >= 1 and machine["versions"]["ai-edge-litert"] and machine["versions"]["onnxruntime"]
 
 
 def test_unknown_host_key_is_refused_with_the_fix_and_nothing_is_copied(sshd, model_file, tmp_path):
@@ -160,7 +173,7 @@ def _pipeline(sshd, tmp_path, known):
     recipe = tmp_path / "remote.yaml"
     recipe.write_text(
         PIPELINE.format(
-            user=sshd["user"], port=sshd["port"], key=sshd["root"] / "user_key", known=known, python=sys.executable
+            user=sshd["user"], port=sshd["port"], key=sshd["root"] / "user_key", known=known, python=sshd["python"]
         )
     )
     return edgeopt.optimize(recipe, run_dir=tmp_path / "run")
@@ -175,8 +188,11 @@ def test_pipeline_bench_measures_on_the_board_too(sshd, tmp_path):
     assert remote["target"].startswith("ssh://") and "error" not in remote
     assert {a["name"] for a in remote["artifacts"]} == {"tflite_float32", "tflite_int8"}
     assert all(a["runs"] >= 10 for a in remote["artifacts"])
+    _assert_board(remote["machine"])
+    assert remote["emulated"]  # its timings are labelled, never latency
     assert report["passed"]
-    assert "## On ssh://" in (tmp_path / "run" / "report.md").read_text()
+    md = (tmp_path / "run" / "report.md").read_text()
+    assert "## On ssh://" in md and "Emulated (qemu)" in md
 
 
 def test_a_failing_board_keeps_the_local_results(sshd, tmp_path):
