@@ -70,30 +70,7 @@ def write_launcher(path: Path, cpu: str, root: Path | None = None) -> Path:
 def predict(model: Path, x, cpu: str, timeout: float = 3600):
     """(outputs, fingerprint) of `model` on the aarch64 runtime under qemu, with the format's own runner
     (runtime/device_predict.py), for the float inputs `x`."""
-    import json
-    import subprocess
-    import tempfile
+    from edgeopt.runtime.device_outputs import run_here
 
-    import numpy as np
-
-    from edgeopt.formats import for_path
-    from edgeopt.inspect.limited import wrap
-    from edgeopt.inspect.safety import error_line
-
-    script = Path(__file__).parents[1] / "runtime" / "device_predict.py"
-    runner_file, runner_class = for_path(model).runner_source
-    with tempfile.TemporaryDirectory(prefix="edgeopt-arm-") as work:
-        inputs, outputs = Path(work) / "x.npy", Path(work) / "y.npy"
-        np.save(inputs, np.asarray(x, np.float32))
-        args = [str(script), str(Path(model).resolve()), "--runner", f"{runner_file}:{runner_class}"]
-        cmd = wrap(command([*args, "--inputs", str(inputs), "--outputs", str(outputs)], cpu), 0)
-        try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, env=environment(cpu), timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise ToolchainError(f"{model}: emulated aarch64 run did not finish within {timeout:g} s") from None
-        if proc.returncode != 0:
-            raise ToolchainError(f"{Path(model).name}: emulated aarch64 run failed: {error_line(proc.stderr)}")
-        machine = json.loads(proc.stdout.strip().splitlines()[-1])
-        return np.load(outputs), {**machine, "emulated": True, "emulated_cpu": cpu}
+    y, machine = run_here(command([], cpu), model, x, "emulated aarch64 run", environment(cpu), timeout)
+    return y, {**machine, "emulated": True, "emulated_cpu": cpu}

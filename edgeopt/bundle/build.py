@@ -105,6 +105,9 @@ def _bundle(src: BundleSource, target: str, out: Path, tflite: dict | None, onnx
             }
         )
         entries.append(entry)
+    from edgeopt.bundle import golden
+
+    golden.write(out, [path for path, _, _ in models], src.x, src.y, src.split)
     model_card = {
         "name": src.name,
         "version": cfg.model_version,
@@ -114,7 +117,12 @@ def _bundle(src: BundleSource, target: str, out: Path, tflite: dict | None, onnx
         "target": target,
         "labels": {"file": "labels.txt", "count": len(src.class_names)},
         "models": entries,
-        "files": {p.name: _sha(p) for p in sorted(out.iterdir()) if p.is_file()},
+        "golden": {
+            "folder": golden.FOLDER,
+            "samples": min(golden.SAMPLES, len(src.y)),
+            "check": f"edgeopt check-device {out.name} --target local|ssh://...|adb://...|emulated:aarch64",
+        },
+        "files": {p.relative_to(out).as_posix(): _sha(p) for p in sorted(out.rglob("*")) if p.is_file()},
     }
     (out / "model_card.json").write_text(json.dumps(model_card, indent=2) + "\n")
     (out / "README.md").write_text(_readme(model_card))
@@ -179,5 +187,12 @@ def _readme(card: dict) -> str:
             f"- Minimum runtime: {m['min_runtime_version'] or 'not recorded'}; sha256 `{m['sha256']}`.",
             "",
         ]
-    lines += ["Labels: labels.txt, one per line, in output order. Full contract: model_card.json.", ""]
+    lines += [
+        "Labels: labels.txt, one per line, in output order. Full contract: model_card.json.",
+        "",
+        f"Golden vectors: {card['golden']['folder']}/ holds {card['golden']['samples']} fixed inputs and each file's "
+        "outputs for them on the build machine; `edgeopt check-device THIS_FOLDER --target ...` runs them on a "
+        "device and fails on a mismatch.",
+        "",
+    ]
     return "\n".join(lines)

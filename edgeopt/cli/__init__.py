@@ -34,6 +34,11 @@ _COMMANDS = {
     "inspect": ("edgeopt.cli.inspect", "inspect", "Show what a .tflite, .onnx, .ort or .keras file contains."),
     "sweep": ("edgeopt.cli.sweep", "sweep", "Run a grid of recipes, locally or on a Ray cluster."),
     "report": ("edgeopt.cli.report", "report", "Re-render a run's report.md/report.html, or compare two runs."),
+    "check-device": (
+        "edgeopt.cli.check_device",
+        "check_device",
+        "Run a bundle's golden vectors on a device (local, ssh, adb, emulated) and compare.",
+    ),
     "arm": ("edgeopt.cli.arm", "arm", "Set up and check the emulated aarch64 stack (qemu + aarch64 runtimes)."),
     "doctor": ("edgeopt.cli.doctor", "doctor", "Check this machine: tested stack, conversion routes, optional parts."),
 }

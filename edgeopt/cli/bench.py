@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from edgeopt.cli.target_options import parse, target_options
 from edgeopt.recipe.schema import BenchConfig
 
 # One declaration of the bench knobs: the recipe's defaults are the CLI's.
@@ -55,28 +56,7 @@ def _threads(value: str) -> list[int]:
     show_default=True,
     help="Address-space limit of each measuring process (a lower limit already in force, such as ulimit -v, wins).",
 )
-@click.option(
-    "--target",
-    default="local",
-    show_default=True,
-    help="local, ssh://[user@]host[:port] (a board) or adb://SERIAL (a phone).",
-)
-@click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SSH identity file.")
-@click.option("--known-hosts", type=click.Path(dir_okay=False, path_type=Path), help="known_hosts file to verify.")
-@click.option("--accept-new-host-key", is_flag=True, help="Trust an unknown SSH host key on first use.")
-@click.option(
-    "--remote-python",
-    default=_DEFAULT["remote_python"],
-    show_default=True,
-    help="Python on the board (with its runtime).",
-)
-@click.option(
-    "--benchmark-model",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="adb targets: TFLite's benchmark_model binary for the phone (default: found on PATH).",
-)
-@click.option("--taskset", help="adb targets: CPU mask to pin the run, e.g. f0 for the big cores.")
-@click.option("--adb", "adb_path", default="adb", show_default=True, help="adb executable.")
+@target_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the table.")
 def bench(
@@ -90,38 +70,25 @@ def bench(
     ort_opt,
     timeout,
     memory_mb,
-    target,
-    ssh_key,
-    known_hosts,
-    accept_new_host_key,
-    remote_python,
-    benchmark_model,
-    taskset,
-    adb_path,
+    device,
     output,
     as_json,
 ):
     """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
     from edgeopt.inspect.safety import precheck
     from edgeopt.runtime.bench import run_bench
-    from edgeopt.runtime.targets import MeasureSettings, TargetOptions, parse_target
+    from edgeopt.runtime.targets import MeasureSettings
 
     for model in models:  # users' files: refuse a corrupt or crafted one before any runtime loads it
         precheck(model)
-    options = TargetOptions(
-        ssh_key=ssh_key,
-        known_hosts=known_hosts,
-        accept_new_host_key=accept_new_host_key,
-        remote_python=remote_python,
-        benchmark_model=benchmark_model,
-        taskset=taskset,
-        adb=adb_path,
-        timeout=timeout,
-        untrusted=True,
-        memory_mb=memory_mb,
-    )
     settings = MeasureSettings(warmup, min_runs, min_seconds, xnnpack, ort_opt)
-    result = run_bench(list(models), _threads(threads), rounds, settings, parse_target(target, options))
+    result = run_bench(
+        list(models),
+        _threads(threads),
+        rounds,
+        settings,
+        parse(device, timeout=timeout, untrusted=True, memory_mb=memory_mb),
+    )
     text = json.dumps(result, indent=2)
     if output:
         from edgeopt.atomic import write_text

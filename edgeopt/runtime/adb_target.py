@@ -134,6 +134,84 @@ class AdbTarget:
             )
         return AdbTarget(devices[0], self.benchmark_model, self.adb, self.taskset, self.timeout)
 
+    def _binary(self) -> Path:
+        binary = self.benchmark_model or (
+            Path(shutil.which("benchmark_model")) if shutil.which("benchmark_model") else None
+        )
+        if binary is None or not Path(binary).is_file():
+            raise ToolchainError(
+                f"{self.label}: TFLite's benchmark_model binary for the phone's ABI is needed; pass "
+                "--benchmark-model PATH (from the TensorFlow Lite release page) or put it on PATH"
+            )
+        return Path(binary)
+
+    def _folder(self) -> str:
+        folder = self._adb(["shell", "mktemp", "-d", "/data/local/tmp/edgeopt-XXXXXX"], "creating a folder").strip()
+        if not folder.startswith("/data/local/tmp/edgeopt-"):
+            raise ToolchainError(f"{self.label}: unexpected work folder {folder!r}")
+        return folder
+
+    def _clean(self, folder: str) -> None:
+        try:
+            self._adb(["shell", "rm", "-rf", folder], "cleaning up", timeout=min(30, self.timeout))
+        except ToolchainError as exc:
+            log.warning("%s: could not remove %s: %s", self.label, folder, exc)
+
+    def predict(self, model: Path, x) -> tuple:
+        """(outputs, device) of a TFLite file on the phone for the float inputs `x`, with benchmark_model itself
+        (a phone has no Python): one run per input, its raw tensor bytes fed with --input_layer_value_files and
+        the first output's bytes read back from --output_filepath (a flag of recent benchmark_model builds; an
+        older binary writes no file and this stops with exit 4). Inputs are quantized and outputs dequantized
+        with the file's own parameters, read here, as the runners do."""
+        import tempfile
+
+        import numpy as np
+
+        from edgeopt.formats import for_path
+
+        if for_path(model).name not in self.formats:
+            raise ToolchainError(f"{self.label}: benchmark_model runs .tflite files; received {model.name}")
+        io = _tflite_io(model)
+        binary, target = self._binary(), self._resolve_serial()
+        folder = target._folder()
+        outputs = []
+        try:
+            target._adb(["push", str(binary), f"{folder}/benchmark_model"], "pushing benchmark_model")
+            target._adb(["push", str(model), f"{folder}/{model.name}"], "pushing the model")
+            with tempfile.TemporaryDirectory(prefix="edgeopt-adb-") as work:
+                for i, sample in enumerate(np.asarray(x, np.float32)):
+                    local_in, local_out = Path(work) / f"in{i}.bin", Path(work) / f"out{i}.bin"
+                    local_in.write_bytes(io.to_input(sample[None]).tobytes())
+                    target._adb(["push", str(local_in), f"{folder}/in{i}.bin"], "pushing a golden input")
+                    name = io.input_name.replace(":", "::")  # benchmark_model's escape for ':' in names
+                    cmd = [
+                        f"{folder}/benchmark_model",
+                        f"--graph={folder}/{model.name}",
+                        "--num_threads=1",
+                        "--warmup_runs=0",
+                        "--num_runs=1",
+                        "--min_secs=0",
+                        f"--input_layer={name}",
+                        f"--input_layer_shape={','.join(map(str, [1, *io.input_shape[1:]]))}",
+                        f"--input_layer_value_files={name}:{folder}/in{i}.bin",
+                        f"--output_filepath={folder}/out{i}.bin",
+                    ]
+                    shell = f"chmod 755 {folder}/benchmark_model && " + " ".join(shlex.quote(c) for c in cmd)
+                    target._adb(["shell", shell], f"running benchmark_model on golden input {i}")
+                    try:
+                        target._adb(["pull", f"{folder}/out{i}.bin", str(local_out)], "fetching the outputs")
+                    except ToolchainError:
+                        raise ToolchainError(
+                            f"{target.label}: benchmark_model wrote no outputs; golden checks need a build with "
+                            "--output_filepath (recent TensorFlow Lite releases)"
+                        ) from None
+                    outputs.append(io.from_output(local_out.read_bytes()))
+        finally:
+            target._clean(folder)
+        abi = target._adb(["shell", "getprop", "ro.product.cpu.abi"], "reading the ABI", timeout=30).strip()
+        device = target._adb(["shell", "getprop", "ro.product.model"], "reading the model name", timeout=30).strip()
+        return np.concatenate(outputs), {"cpu": device, "arch": abi, "runtime": "benchmark_model"}
+
     def measure(self, model: Path, threads: int, settings) -> dict:
         warmup, min_runs, min_seconds, xnnpack = (
             settings.warmup,
@@ -145,18 +223,9 @@ class AdbTarget:
 
         if for_path(model).name not in self.formats:
             raise ToolchainError(f"{self.label}: benchmark_model runs .tflite files; received {model.name}")
-        binary = self.benchmark_model or (
-            Path(shutil.which("benchmark_model")) if shutil.which("benchmark_model") else None
-        )
-        if binary is None or not Path(binary).is_file():
-            raise ToolchainError(
-                f"{self.label}: TFLite's benchmark_model binary for the phone's ABI is needed; pass "
-                "--benchmark-model PATH (from the TensorFlow Lite release page) or put it on PATH"
-            )
+        binary = self._binary()
         target = self._resolve_serial()
-        folder = target._adb(["shell", "mktemp", "-d", "/data/local/tmp/edgeopt-XXXXXX"], "creating a folder").strip()
-        if not folder.startswith("/data/local/tmp/edgeopt-"):
-            raise ToolchainError(f"{target.label}: unexpected work folder {folder!r}")
+        folder = target._folder()
         try:
             target._adb(["push", str(binary), f"{folder}/benchmark_model"], "pushing benchmark_model")
             target._adb(["push", str(model), f"{folder}/{model.name}"], "pushing the model")
@@ -178,10 +247,7 @@ class AdbTarget:
             except ValueError as exc:
                 raise ToolchainError(f"{target.label}: {exc}; its output ended with: {text[-300:]}") from None
         finally:
-            try:
-                target._adb(["shell", "rm", "-rf", folder], "cleaning up", timeout=min(30, self.timeout))
-            except ToolchainError as exc:
-                log.warning("%s: could not remove %s: %s", target.label, folder, exc)
+            target._clean(folder)
         props = target._adb(
             ["shell", "getprop", "ro.product.model"], "reading the model name", timeout=min(30, self.timeout)
         ).strip()
@@ -213,3 +279,54 @@ def _as_measurement(model: Path, parsed: dict, threads, xnnpack, taskset, device
         "machine": {"cpu": device["model"], "arch": device["abi"], "cores": None, "isa": [], "target": target.label},
         "raw": parsed,
     }
+
+
+@dataclass(frozen=True)
+class _TFLiteIO:
+    """A TFLite file's first input and output as benchmark_model sees them: raw tensor bytes."""
+
+    input_name: str
+    input_shape: tuple[int, ...]
+    input_dtype: object
+    input_quant: tuple[float, int]
+    output_shape: tuple[int, ...]
+    output_dtype: object
+    output_quant: tuple[float, int]
+
+    def to_input(self, x):
+        import numpy as np
+
+        if np.issubdtype(self.input_dtype, np.integer):
+            scale, zp = self.input_quant
+            info = np.iinfo(self.input_dtype)
+            return np.clip(np.round(x / scale) + zp, info.min, info.max).astype(self.input_dtype)
+        return x.astype(self.input_dtype)
+
+    def from_output(self, raw: bytes):
+        import numpy as np
+
+        count = int(np.prod(self.output_shape[1:]))
+        itemsize = np.dtype(self.output_dtype).itemsize
+        if len(raw) < count * itemsize:
+            raise ToolchainError(f"benchmark_model wrote {len(raw)} output bytes; expected {count * itemsize}")
+        y = np.frombuffer(raw[: count * itemsize], self.output_dtype).reshape(1, *self.output_shape[1:])
+        if np.issubdtype(self.output_dtype, np.integer):
+            scale, zp = self.output_quant
+            return (y.astype(np.float32) - zp) * scale
+        return y.astype(np.float32)
+
+
+def _tflite_io(model: Path) -> _TFLiteIO:
+    from edgeopt.formats.tflite.runner import TFLiteRunner
+
+    runner = TFLiteRunner(model)
+    i, o = runner._in, runner._out
+    return _TFLiteIO(
+        i["name"],
+        tuple(int(d) for d in i["shape"]),
+        i["dtype"],
+        tuple(i["quantization"]),
+        tuple(int(d) for d in o["shape"]),
+        o["dtype"],
+        tuple(o["quantization"]),
+    )

@@ -57,3 +57,8 @@ class EmulatedTarget:
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         out["machine"] = {**out.get("machine", {}), "emulated_cpu": self.cpu, "emulated": True}
         return out
+
+    def predict(self, model: Path, x) -> tuple:
+        from edgeopt.arm.emulator import predict
+
+        return predict(model, x, self.cpu, self.timeout)

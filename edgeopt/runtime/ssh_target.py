@@ -7,6 +7,7 @@ error unless the user explicitly accepts new keys (trust on first use is a decis
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shlex
@@ -87,32 +88,63 @@ class SshTarget:
     def ssh(self, command: str, what: str, timeout: float | None = None) -> str:
         return self._run(["ssh", "-p", str(self.port), *self._options(), self._dest(), command], what, timeout)
 
+    @contextlib.contextmanager
+    def _work_folder(self):
+        """A fresh folder on the board, removed afterwards (also after a failure)."""
+        remote = self.ssh("mktemp -d /tmp/edgeopt-XXXXXXXX", "creating a work folder", timeout=30).strip()
+        if not remote.startswith("/tmp/edgeopt-"):
+            raise ToolchainError(f"{self.label}: unexpected work folder {remote!r}")
+        try:
+            yield remote
+        finally:
+            try:
+                self.ssh(f"rm -rf {shlex.quote(remote)}", "cleaning up", timeout=30)
+            except ToolchainError as exc:  # keep the run's own error; say the cleanup failed too
+                log.warning("%s: could not remove %s: %s", self.label, remote, exc)
+
+    def _copy(self, files: list[Path], remote: str, what: str) -> None:
+        if len({Path(c).name for c in files}) != len(files):
+            raise ToolchainError(f"{self.label}: {files[-1].name} has the name of one of edgeopt's scripts; rename it")
+        scp = ["scp", "-q", "-P", str(self.port), *self._options(), *map(str, files)]
+        self._run([*scp, f"{self._dest()}:{remote}/"], what)
+
+    def _result(self, out: str, model: Path) -> dict:
+        try:
+            return json.loads(out.strip().splitlines()[-1])
+        except (json.JSONDecodeError, IndexError):
+            raise ToolchainError(f"{self.label}: running {model.name} printed no result") from None
+
     def measure(self, model: Path, threads: int, settings) -> dict:
         """Copy measure.py, the format's device module and the model; run, fetch, clean up."""
         from edgeopt.formats import for_path
 
         device = for_path(model).device_module
-        remote = self.ssh("mktemp -d /tmp/edgeopt-XXXXXXXX", "creating a work folder", timeout=30).strip()
-        if not remote.startswith("/tmp/edgeopt-"):
-            raise ToolchainError(f"{self.label}: unexpected work folder {remote!r}")
-        try:
-            copy = [str(MEASURE_SCRIPT), str(device), str(model)]
-            if len({Path(c).name for c in copy}) != len(copy):
-                raise ToolchainError(f"{self.label}: {model.name} has the name of a measuring script; rename it")
-            scp = ["scp", "-q", "-P", str(self.port), *self._options(), *copy]
-            self._run([*scp, f"{self._dest()}:{remote}/"], "copying the model")
+        with self._work_folder() as remote:
+            self._copy([MEASURE_SCRIPT, device, model], remote, "copying the model")
             args = settings.args(Path(f"{remote}/{model.name}"), threads, Path(f"{remote}/{device.name}"))
             cmd = " ".join(shlex.quote(a) for a in [self.python, f"{remote}/measure.py", *args])
-            out = self.ssh(cmd, f"measuring {model.name}")
-            try:
-                result = json.loads(out.strip().splitlines()[-1])
-            except (json.JSONDecodeError, IndexError):
-                raise ToolchainError(f"{self.label}: measuring {model.name} printed no result") from None
-        finally:
-            try:
-                self.ssh(f"rm -rf {shlex.quote(remote)}", "cleaning up", timeout=30)
-            except ToolchainError as exc:  # keep the measurement's own error; say the cleanup failed too
-                log.warning("%s: could not remove %s: %s", self.label, remote, exc)
+            result = self._result(self.ssh(cmd, f"measuring {model.name}"), model)
         result["model"] = str(model)
         result["target"] = self.label
         return result
+
+    def predict(self, model: Path, x) -> tuple:
+        """(outputs, fingerprint) of `model` on the board for the float inputs `x`: device_predict.py, measure.py
+        (its fingerprint) and the format's runner file go over with the model and the inputs."""
+        import tempfile
+
+        import numpy as np
+
+        from edgeopt.runtime.device_outputs import files_to_copy, runner_arg
+
+        with tempfile.TemporaryDirectory(prefix="edgeopt-ssh-") as work, self._work_folder() as remote:
+            inputs = Path(work) / "golden_inputs.npy"
+            np.save(inputs, np.asarray(x, np.float32))
+            self._copy([*files_to_copy(model), inputs, model], remote, "copying the model")
+            argv = [self.python, f"{remote}/device_predict.py", f"{remote}/{model.name}"]
+            argv += ["--runner", runner_arg(model, Path(remote)), "--inputs", f"{remote}/{inputs.name}"]
+            argv += ["--outputs", f"{remote}/golden_outputs.npy"]
+            machine = self._result(self.ssh(" ".join(map(shlex.quote, argv)), f"running {model.name}"), model)
+            scp = ["scp", "-q", "-P", str(self.port), *self._options()]
+            self._run([*scp, f"{self._dest()}:{remote}/golden_outputs.npy", work], "fetching the outputs")
+            return np.load(Path(work) / "golden_outputs.npy"), machine

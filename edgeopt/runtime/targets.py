@@ -56,6 +56,10 @@ class Target(Protocol):
 
     def measure(self, model: Path, threads: int, settings: MeasureSettings) -> dict: ...
 
+    def predict(self, model: Path, x) -> tuple:
+        """(outputs, fingerprint) of `model` for the float inputs `x`, run on the target with the format's runner."""
+        ...
+
 
 @dataclass
 class LocalTarget:
@@ -78,6 +82,11 @@ class LocalTarget:
 
         args = settings.args(model, threads, for_path(model).device_module)
         return run_local(args, self.timeout, self.untrusted, self.memory_mb)
+
+    def predict(self, model: Path, x) -> tuple:
+        from edgeopt.runtime.device_outputs import run_here
+
+        return run_here([sys.executable], model, x, "prediction", timeout=self.timeout)
 
 
 @dataclass(frozen=True)

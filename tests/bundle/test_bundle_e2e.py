@@ -27,19 +27,9 @@ def run(tmp_path_factory):
 @pytest.mark.slow
 def test_each_target_has_its_files_and_a_card_that_matches_them(run):
     run_dir, report = run
-    expected = {
-        "android": {"model.tflite", "labels.txt", "model_card.json", "README.md"},
-        "ios": {"model.tflite", "model.ort", "required_operators.config", "labels.txt", "model_card.json", "README.md"},
-        "generic": {
-            "model.tflite",
-            "model.onnx",
-            "model.ort",
-            "required_operators.config",
-            "labels.txt",
-            "model_card.json",
-            "README.md",
-        },
-    }
+    every = {"model.tflite", "labels.txt", "model_card.json", "README.md", "golden"}
+    ort = {"model.ort", "required_operators.config"}
+    expected = {"android": every, "ios": every | ort, "generic": every | ort | {"model.onnx"}}
     verified = {a["name"]: a["accuracy"]["top1"] for a in report["artifacts"]}
     for b in report["bundles"]:
         folder = run_dir / b["dir"]
@@ -58,6 +48,8 @@ def test_each_target_has_its_files_and_a_card_that_matches_them(run):
         assert tfl["signatures"] == {"serving_default": {"inputs": ["input"], "outputs": ["probabilities"]}}
         for name, digest in card["files"].items():
             assert digest == sha256_file(folder / name)
+        models = {m["file"] for m in card["models"]}
+        assert {f"golden/{m}.npy" for m in models} | {"golden/inputs.npy", "golden/golden.json"} <= set(card["files"])
         # The stage loaded every bundled model back and got the verified top-1 (it fails the run otherwise).
         assert {c["file"] for c in b["checks"]} == {m["file"] for m in card["models"]}
         assert all(c["top1"] == c["verified_top1"] for c in b["checks"])
@@ -86,6 +78,39 @@ def test_metadata_reads_back_with_the_official_displayer_and_the_model_still_run
     assert displayer.get_associated_file_buffer("labels.txt").decode().split() == [str(i) for i in range(10)]
     probs = open_runner(android / "model.tflite").predict(np.zeros((2, 16, 16, 1), np.float32))
     assert probs.shape == (2, 10)
+
+
+@pytest.mark.slow
+def test_golden_vectors_are_the_verified_files_outputs_and_pass_on_this_machine(run):
+    import numpy as np
+
+    from edgeopt.runtime.runners import open_runner
+
+    run_dir, report = run
+    generic = run_dir / next(b["dir"] for b in report["bundles"] if b["target"] == "generic")
+    golden = json.loads((generic / "golden" / "golden.json").read_text())
+    x = np.load(generic / "golden" / "inputs.npy")
+    assert x.shape == (8, 16, 16, 1) and golden["inputs"]["labels"] and len(golden["inputs"]["labels"]) == 8
+    assert set(golden["models"]) == {"model.tflite", "model.onnx", "model.ort"}
+    for name, entry in golden["models"].items():
+        expected = np.load(generic / "golden" / entry["outputs"])
+        assert np.array_equal(open_runner(generic / name).predict(x), expected)  # this machine's runtime made them
+        assert entry["top1"] == [int(v) for v in expected.argmax(-1)]
+    result = CliRunner().invoke(cli, ["check-device", str(generic), "--target", "local", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["passed"] and {r["file"] for r in out["models"]} == set(golden["models"])
+    assert all(r["agreement"] == 1.0 and r["max_abs_diff"] == 0.0 for r in out["models"])  # same runtime: exact
+
+
+def test_a_bundle_without_golden_vectors_or_with_a_corrupt_one_is_exit_3(tmp_path):
+    result = CliRunner().invoke(cli, ["check-device", str(tmp_path)])
+    assert result.exit_code == 3 and "no golden/golden.json" in result.stderr
+    (tmp_path / "golden").mkdir()
+    (tmp_path / "golden" / "golden.json").write_text('{"inputs": {"file": "inputs.npy", "sha256": "0"}, "models": {}}')
+    (tmp_path / "golden" / "inputs.npy").write_bytes(b"not numpy")
+    result = CliRunner().invoke(cli, ["check-device", str(tmp_path)])
+    assert result.exit_code == 3 and "does not match its sha256" in result.stderr
 
 
 def test_bundles_need_a_verify_section(tmp_path):

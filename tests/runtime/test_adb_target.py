@@ -125,3 +125,44 @@ def test_missing_benchmark_model_binary_says_where_to_get_it(phone, monkeypatch)
     args = ["bench", str(phone["model"]), "--target", "adb://R5CT1234ABC", "--adb", str(phone["adb"])]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 4 and "--benchmark-model PATH" in result.stderr
+
+
+def _android_bundle(folder: Path) -> Path:
+    import numpy as np
+
+    from edgeopt.bundle import golden
+    from edgeopt.formats.tflite.convert import export_tflite
+    from edgeopt.models import create_model
+
+    folder.mkdir()
+    x = np.random.default_rng(0).random((8, 16, 16, 3), dtype=np.float32)
+    export_tflite(create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=4), folder / "model.tflite", "int8", x)
+    golden.write(folder, [folder / "model.tflite"], x, np.zeros(8, int), "test")
+    return folder
+
+
+def _check(phone, bundle):
+    args = ["check-device", str(bundle), "--target", "adb://R5CT1234ABC", "--adb", str(phone["adb"])]
+    return CliRunner().invoke(cli, [*args, "--benchmark-model", str(phone["binary"]), "--json"])
+
+
+def test_golden_vectors_run_through_benchmark_model_on_the_phone(phone, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAKE_ADB_MODE", "ok")
+    bundle = _android_bundle(tmp_path / "android")
+    result = _check(phone, bundle)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    row = out["models"][0]
+    assert row["passed"] and row["agreement"] == 1.0 and row["max_abs_diff"] == 0.0
+    assert out["machine"] == {"cpu": "Pixel 7", "arch": "arm64-v8a", "runtime": "benchmark_model"}
+    log = (phone["root"] / "adb.log").read_text()
+    assert log.count("--output_filepath=") == 8 and "--input_layer_value_files=" in log  # one run per input
+    assert not list((phone["root"] / "data" / "local" / "tmp").iterdir())  # the pushed folder is gone
+
+
+def test_a_benchmark_model_without_output_filepath_is_exit_4_saying_so(phone, monkeypatch, tmp_path):
+    monkeypatch.setenv("FAKE_ADB_MODE", "ok")
+    monkeypatch.setenv("FAKE_ADB_OLD_BINARY", "1")
+    result = _check(phone, _android_bundle(tmp_path / "android"))
+    assert result.exit_code == 4 and "need a build with --output_filepath" in result.stderr
+    assert not list((phone["root"] / "data" / "local" / "tmp").iterdir())

@@ -209,3 +209,51 @@ def test_a_failing_board_keeps_the_local_results(sshd, tmp_path):
     manifest = _json.loads((tmp_path / "run" / "manifest.json").read_text())
     reused = {s["name"]: s["reused"] for s in manifest["stages"]}
     assert reused["export"] and not reused["bench"]
+
+
+def _bundle(folder: Path, seed: int) -> Path:
+    """A bundle-like folder (a tiny CNN as int8 TFLite and int8 ONNX) with golden vectors, as bundles carry them."""
+    from edgeopt._keras import keras
+    from edgeopt.bundle import golden
+    from edgeopt.formats.onnx.convert import export_onnx_float, quantize_onnx_int8
+    from edgeopt.formats.tflite.convert import export_tflite
+    from edgeopt.models import create_model
+
+    keras.utils.set_random_seed(seed)
+    model = create_model("tiny_cnn", input_shape=(16, 16, 3), num_classes=4)
+    x = np.random.default_rng(0).random((16, 16, 16, 3), dtype=np.float32)
+    folder.mkdir()
+    export_tflite(model, folder / "model.tflite", "int8", x)
+    export_onnx_float(model, folder / "float.onnx", 17)
+    quantize_onnx_int8(folder / "float.onnx", folder / "model.onnx", x, per_channel=True)
+    (folder / "float.onnx").unlink()
+    golden.write(folder, [folder / "model.tflite", folder / "model.onnx"], x, np.zeros(16, int), "test")
+    return folder
+
+
+def _check_device(sshd, bundle: Path):
+    args = ["check-device", str(bundle), "--target", f"ssh://{sshd['user']}@127.0.0.1:{sshd['port']}"]
+    args += ["--ssh-key", str(sshd["root"] / "user_key"), "--known-hosts", str(sshd["root"] / "known_hosts")]
+    return CliRunner().invoke(cli, [*args, "--remote-python", sshd["python"], "--json"])
+
+
+def test_golden_vectors_pass_on_the_board_and_an_altered_file_fails(sshd, tmp_path):
+    bundle = _bundle(tmp_path / "bundle", seed=1)
+    before = _leftovers()
+    result = _check_device(sshd, bundle)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    _assert_board(out["machine"])
+    assert out["passed"] and [r["file"] for r in out["models"]] == ["model.tflite", "model.onnx"]
+    assert all(r["agreement"] == 1.0 and r["max_abs_diff"] <= 0.1 for r in out["models"])
+    # The same interface with other weights in place of the verified file: the board's outputs no longer match.
+    other = _bundle(tmp_path / "other", seed=2)
+    shutil.copy(other / "model.tflite", bundle / "model.tflite")
+    result = _check_device(sshd, bundle)
+    assert result.exit_code == 1, result.output
+    rows = {r["file"]: r for r in json.loads(result.stdout)["models"]}
+    assert rows["model.onnx"]["passed"] and not rows["model.tflite"]["passed"]
+    problems = rows["model.tflite"]["problems"]
+    assert any("sha256 differs" in p for p in problems)
+    assert any("largest output difference" in p or "agreement" in p for p in problems), problems
+    assert _leftovers() == before
