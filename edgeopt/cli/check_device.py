@@ -30,7 +30,9 @@ def check_device(bundle, device, max_abs_diff, min_agreement, timeout, as_json):
         click.echo(json.dumps(result, indent=2))
     else:
         m = result["machine"] or {}
-        where = f"{m.get('cpu')}, {m.get('arch')}" + (f", emulated {m['emulated_cpu']}" if m.get("emulated") else "")
+        where = f"{m.get('cpu')}, {m.get('arch')}"
+        if m.get("emulated") and "emulated" not in result["target"]:  # an SSH board that is the emulated Python
+            where += f", emulated {m['emulated_cpu']}"
         click.echo(f"golden vectors of {bundle} on {result['target']} ({where}), {result['samples']} inputs:")
         for row in result["models"]:
             if "skipped" in row:
