@@ -87,13 +87,31 @@ def show(name, size, channels, classes, width, small_input, as_json) -> None:
     from rich.table import Table
 
     table = Table(title=f"{model.name}: input {size}x{size}x{channels}, {classes} classes")
-    for col in ("layer", "type", "output", "params", "MACs"):
+    for col in ("layer", "type", "output", "params", "MACs", "kernel / stride / pad / dilation -> size"):
         table.add_column(col, justify="right" if col in ("params", "MACs") else "left")
     for r in rows:
-        table.add_row(r.name, r.kind, "x".join(str(d) for d in r.output_shape), f"{r.params:,}", f"{r.macs:,}")
-    console = Console(file=sys.stdout)
+        shape = "x".join(str(d) for d in r.output_shape)
+        table.add_row(r.name, r.kind, shape, f"{r.params:,}", f"{r.macs:,}", _arithmetic(r.geometry))
+    console = Console(file=sys.stdout, width=max(150, Console().width))
     console.print(table)
     console.print(
         f"total: {total['params']:,} parameters ({trainable:,} trainable), "
         f"{total['macs'] / 1e6:,.1f}M multiply-accumulates, {total['layers']} layers"
     )
+    console.print(
+        "size per axis: floor((n + 2p - d(k - 1) - 1) / s) + 1, 2p the total padding ('same' may pad one more "
+        "after); transposed: (n - 1)s - 2p + d(k - 1) + output_padding + 1"
+    )
+
+
+def _arithmetic(g: dict | None) -> str:
+    """'3x3 / 2x2 / 0+1,0+1 / 1x1 -> 20x20' for a convolution or pooling layer; '' otherwise."""
+    if not g:
+        return ""
+
+    def x(values):
+        return "x".join(str(v) for v in values)
+
+    pads = ",".join(f"{a}+{b}" for a, b in g["pad"])
+    kind = "transposed: " if g["transposed"] else ""
+    return f"{kind}{x(g['kernel'])} / {x(g['stride'])} / {pads} / {x(g['dilation'])} -> {x(g['output'])}"
