@@ -1,13 +1,13 @@
-"""Parameters and multiply-accumulates of every builder at 224x224x3 / 1000 classes (CIFAR ResNets at 32x32x3 /
-10 classes) beside the reference figures and their ratios. Writes benchmarks/results/zoo_table.json and prints a
-markdown table.
+"""Parameters and multiply-accumulates of every builder at its canonical size (the builder's default input and
+classes: 224x224x3 / 1000 for most, CIFAR ResNets 32x32x3 / 10, LeNet-5 32x32x1 / 10, AlexNet 227x227x3,
+EfficientNets at their own resolution) beside the reference figures and their ratios. Writes
+benchmarks/results/zoo_table.json and prints a markdown table.
 
     .venv/bin/python benchmarks/zoo_table.py
 
-References: parameter counts of keras.applications, built here with weights=None; the papers' figures otherwise
-(MobileNetV1 569M, MobileNetV2 300M, MobileNetV3-Large 219M / Small 56M multiply-adds; ResNet-18/34/50/101
-1.8G/3.6G/3.8G/7.6G FLOPs meaning multiply-adds; ResNet-18/34 11.7M/21.8M and ResNet-20/32/56 0.27M/0.46M/0.85M
-parameters).
+References: parameter counts of keras.applications, built here with weights=None; otherwise the sources in
+REFERENCES (trainable parameters, as papers count them; `digits`: how many significant digits the source prints,
+so a rounded figure is checked to its last printed digit), and multiply-adds from the sources in MACS.
 """
 
 from __future__ import annotations
@@ -33,18 +33,91 @@ KERAS_APPS = {
     "resnet50_v2": "ResNet50V2",
     "resnet101_v2": "ResNet101V2",
 }
-PAPER_MACS = {
-    "mobilenet_v1": 569e6,
-    "mobilenet_v2": 300e6,
-    "mobilenet_v3_large": 219e6,
-    "mobilenet_v3_small": 56e6,
-    "resnet18": 1.8e9,
-    "resnet34": 3.6e9,
-    "resnet50": 3.8e9,
-    "resnet101": 7.6e9,
+PAPER = "paper"
+SZE = "Sze et al. 2017"
+LITE = "tensorflow/tpu EfficientNet-Lite README"
+TAN = "Tan & Le 2019"
+# name: (trainable parameters, source, significant digits printed)
+REFERENCES = {
+    "resnet18": (11.7e6, PAPER, 3),
+    "resnet34": (21.8e6, PAPER, 3),
+    "resnet20": (0.27e6, PAPER, 2),
+    "resnet32": (0.46e6, PAPER, 2),
+    "resnet56": (0.85e6, PAPER, 2),
+    "lenet5": (60_840, "LeCun et al. 1998, per-layer sum", 5),
+    "alexnet": (61e6, SZE, 2),
+    "efficientnet_lite0": (4.7e6, LITE, 2),
+    "efficientnet_lite1": (5.4e6, LITE, 2),
+    "efficientnet_lite2": (6.1e6, LITE, 2),
+    "efficientnet_lite3": (8.2e6, LITE, 2),
+    "efficientnet_lite4": (13.0e6, LITE, 3),
 }
-PAPER_PARAMS = {"resnet18": 11.7e6, "resnet34": 21.8e6, "resnet20": 0.27e6, "resnet32": 0.46e6, "resnet56": 0.85e6}
-CIFAR = {"resnet20", "resnet32", "resnet56"}
+# name: (multiply-adds, source, significant digits printed)
+MACS = {
+    "mobilenet_v1": (569e6, PAPER, 3),
+    "mobilenet_v2": (300e6, PAPER, 3),
+    "mobilenet_v3_large": (219e6, PAPER, 3),
+    "mobilenet_v3_small": (56e6, PAPER, 2),
+    "resnet18": (1.8e9, PAPER, 2),
+    "resnet34": (3.6e9, PAPER, 2),
+    "resnet50": (3.8e9, PAPER, 2),
+    "resnet101": (7.6e9, PAPER, 2),
+    "alexnet": (724e6, SZE, 3),
+    "efficientnet_b0": (0.39e9, TAN, 2),
+    "efficientnet_b1": (0.70e9, TAN, 2),
+    "efficientnet_b2": (1.0e9, TAN, 2),
+    "efficientnet_b3": (1.8e9, TAN, 2),
+    "efficientnet_lite0": (407e6, LITE, 3),
+    "efficientnet_lite1": (631e6, LITE, 3),
+    "efficientnet_lite2": (899e6, LITE, 3),
+    "efficientnet_lite3": (1.44e9, LITE, 3),
+    "efficientnet_lite4": (2.64e9, LITE, 3),
+}
+KERAS_APPS.update({f"efficientnet_b{i}": f"EfficientNetB{i}" for i in range(4)})
+
+
+def within(ours: float, reference: float, digits: int) -> bool:
+    """Within 1%, or equal to the reference at the precision it is printed with."""
+    from math import floor, log10
+
+    step = 10 ** (floor(log10(reference)) - digits + 1)
+    return abs(ours - reference) / reference <= 0.01 or abs(ours - reference) <= step / 2
+
+
+def defaults(name: str) -> tuple[tuple, int]:
+    import inspect
+
+    from edgeopt.models import get_builder
+
+    params = inspect.signature(get_builder(name)).parameters
+    return tuple(params["input_shape"].default), params["num_classes"].default
+
+
+def _row(name: str, keras) -> dict:
+    shape, classes = defaults(name)
+    model = create_model(name, input_shape=shape, num_classes=classes)
+    t = totals(profile_model(model))
+    trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
+    row = {"model": name, "input": list(shape), "classes": classes, "params": t["params"]}
+    row.update({"trainable_params": trainable, "macs": t["macs"]})
+    ref = KERAS_APPS.get(name)
+    if ref:  # keras.applications counts every weight, as count_params() does
+        app, kwargs = (ref, {}) if isinstance(ref, str) else ref
+        reference = getattr(keras.applications, app)(weights=None, **kwargs).count_params()
+        row["params_reference"] = {"value": reference, "source": "keras.applications", "counted": "all"}
+        row["params_ratio"] = row["params"] / reference
+        row["params_within"] = within(row["params"], reference, 9)
+    elif name in REFERENCES:
+        value, source, digits = REFERENCES[name]
+        row["params_reference"] = {"value": value, "source": source, "counted": "trainable", "digits": digits}
+        row["params_ratio"] = trainable / value
+        row["params_within"] = within(trainable, value, digits)
+    if name in MACS:
+        value, source, digits = MACS[name]
+        row["macs_reference"] = {"value": value, "source": source, "digits": digits}
+        row["macs_ratio"] = t["macs"] / value
+        row["macs_within"] = within(t["macs"], value, digits)
+    return row
 
 
 def main() -> None:
@@ -55,44 +128,29 @@ def main() -> None:
     for name in list_models():
         if name == "tiny_cnn":
             continue
-        shape, classes = ((32, 32, 3), 10) if name in CIFAR else ((224, 224, 3), 1000)
-        model = create_model(name, input_shape=shape, num_classes=classes)
-        t = totals(profile_model(model))
-        trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
-        row = {
-            "model": name,
-            "input": list(shape),
-            "classes": classes,
-            "params": t["params"],
-            "trainable_params": trainable,
-            "macs": t["macs"],
-        }
-        ref = KERAS_APPS.get(name)
-        if ref:
-            app, kwargs = (ref, {}) if isinstance(ref, str) else ref
-            row["keras_applications_params"] = getattr(keras.applications, app)(weights=None, **kwargs).count_params()
-            row["params_ratio"] = row["params"] / row["keras_applications_params"]
-        elif name in PAPER_PARAMS:
-            row["paper_params"] = PAPER_PARAMS[name]
-            row["params_ratio"] = trainable / PAPER_PARAMS[name]
-        if name in PAPER_MACS:
-            row["paper_macs"] = PAPER_MACS[name]
-            row["macs_ratio"] = t["macs"] / PAPER_MACS[name]
-        rows.append(row)
+        rows.append(_row(name, keras))
         keras.backend.clear_session()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(rows, indent=2) + "\n")
-    print("| model | input | params | reference params | ratio | MACs | paper MACs | ratio |")
+    print("| model | input | params | reference params | ratio | MACs | reference MACs | ratio |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        ref_p = r.get("keras_applications_params") or r.get("paper_params")
-        src = "keras.applications" if "keras_applications_params" in r else "paper"
-        shown = r["params"] if "keras_applications_params" in r or not ref_p else r["trainable_params"]
+        ref_p, ref_m = r.get("params_reference"), r.get("macs_reference")
+        shown = r["params"] if not ref_p or ref_p["counted"] == "all" else r["trainable_params"]
+        ok = {True: "", False: " (outside 1%)"}
         print(
             f"| {r['model']} | {'x'.join(map(str, r['input']))} | {shown / 1e6:.3f}M | "
-            + (f"{ref_p / 1e6:.3f}M ({src}) | {r['params_ratio']:.4f}" if ref_p else "- | -")
+            + (
+                f"{ref_p['value'] / 1e6:.3f}M ({ref_p['source']}) | {r['params_ratio']:.4f}{ok[r['params_within']]}"
+                if ref_p
+                else "- | -"
+            )
             + f" | {r['macs'] / 1e6:,.1f}M | "
-            + (f"{r['paper_macs'] / 1e6:,.0f}M | {r['macs_ratio']:.3f} |" if "paper_macs" in r else "- | - |")
+            + (
+                f"{ref_m['value'] / 1e6:,.0f}M ({ref_m['source']}) | {r['macs_ratio']:.3f}{ok[r['macs_within']]} |"
+                if ref_m
+                else "- | - |"
+            )
         )
     logging.info("wrote %s", OUT)
 

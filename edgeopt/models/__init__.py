@@ -1,7 +1,16 @@
 """Model builders (tf_keras), one module per family, all in one registry."""
 
 # Importing a family module registers its builders; they are TF-free at import time. A new family is one line here.
-from edgeopt.models import mobilenet_v1, mobilenet_v2, mobilenet_v3, resnet, tiny  # noqa: F401
+from edgeopt.models import (  # noqa: F401
+    alexnet,
+    efficientnet,
+    lenet,
+    mobilenet_v1,
+    mobilenet_v2,
+    mobilenet_v3,
+    resnet,
+    tiny,
+)
 from edgeopt.models._registry import create_model, get_builder, list_models, register_model
 
 __all__ = ["create_model", "get_builder", "list_models", "register_model"]

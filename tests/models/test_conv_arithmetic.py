@@ -12,8 +12,9 @@ from edgeopt.models.profile import conv_output_size, geometry, profile_model, tr
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list_models())
-def test_the_formula_gives_every_layers_output_size(name):
-    model = create_model(name, input_shape=(40, 40, 3), num_classes=10)
+@pytest.mark.parametrize(("shape", "small"), [((96, 88, 3), False), ((32, 32, 3), None)], ids=["full", "default"])
+def test_the_formula_gives_every_layers_output_size(name, shape, small):
+    model = create_model(name, input_shape=shape, num_classes=10, width=0.25, small_input=small)
     rows = [r for r in profile_model(model) if r.geometry]
     assert rows, f"{name} has no convolution or pooling layer"
     for r in rows:
