@@ -90,6 +90,8 @@ def defaults(name: str) -> tuple[tuple, int]:
     from edgeopt.models import get_builder
 
     params = inspect.signature(get_builder(name)).parameters
+    if "input_shape" not in params:  # a variant that forwards **kwargs (mobilenet_v3_*_minimalistic)
+        return (224, 224, 3), 1000
     return tuple(params["input_shape"].default), params["num_classes"].default
 
 
