@@ -15,42 +15,74 @@ from pathlib import Path
 import numpy as np
 
 
-def _model(kind: str):
+def _bodies():
+    """kind -> (rank of the spatial input: 1, 2 or 3, the layers between the input and global pooling)."""
     from edgeopt._keras import keras
     from edgeopt.models.custom_layers import HardSwish
 
     L = keras.layers
-    if kind == "conv1d":
-        inputs = keras.Input((32, 3), name="input")
-        x = L.Conv1D(8, 3, strides=2, padding="same")(inputs)
-        x = L.ReLU()(x)
-        x = L.GlobalAveragePooling1D()(x)
-        return keras.Model(inputs, L.Dense(4, activation="softmax")(x))
-    inputs = keras.Input((16, 16, 3), name="input")
-    x = inputs
-    body = {
-        "conv2d_same_strided": lambda x: L.Conv2D(8, 3, strides=2, padding="same")(x),
-        "conv2d_valid": lambda x: L.Conv2D(8, 3, padding="valid")(x),
-        "conv2d_dilated": lambda x: L.Conv2D(8, 3, dilation_rate=2, padding="same")(x),
-        "depthwise_conv2d": lambda x: L.DepthwiseConv2D(3, padding="same")(L.Conv2D(8, 1)(x)),
-        "separable_conv2d": lambda x: L.SeparableConv2D(8, 3, padding="same")(x),
-        "conv2d_transpose": lambda x: L.Conv2DTranspose(8, 3, strides=2, padding="same")(L.Conv2D(8, 3, 2)(x)),
-        "max_pooling2d": lambda x: L.MaxPooling2D(2)(L.Conv2D(8, 3, padding="same")(x)),
-        "average_pooling2d": lambda x: L.AveragePooling2D(2)(L.Conv2D(8, 3, padding="same")(x)),
-        "add": lambda x: L.Add()([L.Conv2D(8, 3, padding="same")(x), L.Conv2D(8, 1)(x)]),
-        "concatenate": lambda x: L.Concatenate()([L.Conv2D(8, 3, padding="same")(x), L.Conv2D(4, 1)(x)]),
-        "relu": lambda x: L.ReLU()(L.Conv2D(8, 3, padding="same")(x)),
-        "relu6": lambda x: L.ReLU(6.0)(L.Conv2D(8, 3, padding="same")(x)),
-        "hard_swish": lambda x: HardSwish()(L.Conv2D(8, 3, padding="same")(x)),
-        "rescaling": lambda x: L.Conv2D(8, 3, padding="same")(L.Rescaling(2.0, offset=-1.0)(x)),
-    }[kind]
-    x = body(x)
-    x = L.GlobalAveragePooling2D()(x)
+
+    def conv2d(x):
+        return L.Conv2D(8, 3, padding="same")(x)
+
+    def squeeze_excite(x):  # EfficientNet's: pool, reduce, swish, expand, sigmoid, scale
+        x = conv2d(x)
+        s = L.GlobalAveragePooling2D(keepdims=True)(x)
+        s = L.Activation("swish")(L.Conv2D(2, 1)(s))
+        return L.Multiply()([x, L.Conv2D(8, 1, activation="sigmoid")(s)])
+
+    return {
+        "conv1d": (1, lambda x: L.ReLU()(L.Conv1D(8, 3, strides=2, padding="same")(x))),
+        "conv1d_dilated": (1, lambda x: L.Conv1D(8, 3, dilation_rate=2, padding="causal")(x)),
+        "separable_conv1d": (1, lambda x: L.SeparableConv1D(8, 3, padding="same")(x)),
+        "max_pooling1d": (1, lambda x: L.MaxPooling1D(2)(L.Conv1D(8, 3, padding="same")(x))),
+        "average_pooling1d": (1, lambda x: L.AveragePooling1D(2)(L.Conv1D(8, 3, padding="same")(x))),
+        "conv2d_same_strided": (2, lambda x: L.Conv2D(8, 3, strides=2, padding="same")(x)),
+        "conv2d_valid": (2, lambda x: L.Conv2D(8, 3, padding="valid")(x)),
+        "conv2d_dilated": (2, lambda x: L.Conv2D(8, 3, dilation_rate=2, padding="same")(x)),
+        "depthwise_conv2d": (2, lambda x: L.DepthwiseConv2D(3, padding="same")(L.Conv2D(8, 1)(x))),
+        "separable_conv2d": (2, lambda x: L.SeparableConv2D(8, 3, padding="same")(x)),
+        "conv2d_transpose": (2, lambda x: L.Conv2DTranspose(8, 3, strides=2, padding="same")(L.Conv2D(8, 3, 2)(x))),
+        "max_pooling2d": (2, lambda x: L.MaxPooling2D(2)(conv2d(x))),
+        "average_pooling2d": (2, lambda x: L.AveragePooling2D(2)(conv2d(x))),
+        "conv3d": (3, lambda x: L.Conv3D(8, 3, padding="same")(x)),
+        "conv3d_transpose": (
+            3,
+            lambda x: L.Conv3DTranspose(8, 3, strides=2, padding="same")(L.Conv3D(8, 3, 2)(x)),
+        ),
+        "max_pooling3d": (3, lambda x: L.MaxPooling3D(2)(L.Conv3D(8, 3, padding="same")(x))),
+        "average_pooling3d": (3, lambda x: L.AveragePooling3D(2)(L.Conv3D(8, 3, padding="same")(x))),
+        "add": (2, lambda x: L.Add()([conv2d(x), L.Conv2D(8, 1)(x)])),
+        "concatenate": (2, lambda x: L.Concatenate()([conv2d(x), L.Conv2D(4, 1)(x)])),
+        "relu": (2, lambda x: L.ReLU()(conv2d(x))),
+        "relu6": (2, lambda x: L.ReLU(6.0)(conv2d(x))),
+        "hard_swish": (2, lambda x: HardSwish()(conv2d(x))),
+        "swish": (2, lambda x: L.Activation("swish")(conv2d(x))),
+        "squeeze_excite": (2, squeeze_excite),
+        "rescaling": (2, lambda x: conv2d(L.Rescaling(2.0, offset=-1.0)(x))),
+    }
+
+
+INPUTS = {1: (32, 3), 2: (16, 16, 3), 3: (8, 16, 16, 1)}  # a sequence, an image, a clip of 8 frames
+
+
+def _model(kind: str):
+    from edgeopt._keras import keras
+
+    L = keras.layers
+    rank, body = _bodies()[kind]
+    inputs = keras.Input(INPUTS[rank], name="input")
+    pool = {1: L.GlobalAveragePooling1D, 2: L.GlobalAveragePooling2D, 3: L.GlobalAveragePooling3D}[rank]
+    x = pool()(body(inputs))
     return keras.Model(inputs, L.Dense(4, activation="softmax")(x), name=kind)
 
 
 KINDS = (
     "conv1d",
+    "conv1d_dilated",
+    "separable_conv1d",
+    "max_pooling1d",
+    "average_pooling1d",
     "conv2d_same_strided",
     "conv2d_valid",
     "conv2d_dilated",
@@ -59,11 +91,17 @@ KINDS = (
     "conv2d_transpose",
     "max_pooling2d",
     "average_pooling2d",
+    "conv3d",
+    "conv3d_transpose",
+    "max_pooling3d",
+    "average_pooling3d",
     "add",
     "concatenate",
     "relu",
     "relu6",
     "hard_swish",
+    "swish",
+    "squeeze_excite",
     "rescaling",
 )
 
