@@ -124,12 +124,22 @@ def measure(kind: str) -> dict[str, str]:
             islands = read_tflite(w / "m.tflite").float_compute_ops
             out["tflite"] = "int8" if not islands else "float: " + ", ".join(sorted(set(islands)))
         except ToolchainError as exc:
-            out["tflite"] = "fails: " + str(exc).splitlines()[0][:120]
+            out["tflite"] = _failure(str(exc))
         try:
             export_onnx_float(model, w / "m.onnx", opset=17)
             quantize_onnx_int8(w / "m.onnx", w / "m8.onnx", calib, per_channel=True)
             islands = read_onnx(w / "m8.onnx", executed=True)["executed_float_compute_ops"]
             out["onnx"] = "int8" if not islands else "float: " + ", ".join(sorted(set(islands)))
         except ToolchainError as exc:
-            out["onnx"] = "fails: " + str(exc).splitlines()[0][:120]
+            out["onnx"] = _failure(str(exc))
     return out
+
+
+def _failure(message: str) -> str:
+    """A conversion failure in one line: the ops TFLite has no builtin kernel for, when that is the cause."""
+    import re
+
+    select = re.search(r"TF Select ops: ([\w, ]+)", message)
+    if select:
+        return f"fails: no builtin kernel ({select.group(1).strip()} needs TF Select)"
+    return "fails: " + message.splitlines()[0][:120]
