@@ -87,12 +87,10 @@ def within(ours: float, reference: float, digits: int) -> bool:
 def defaults(name: str) -> tuple[tuple, int]:
     import inspect
 
-    from edgeopt.models import get_builder
+    from edgeopt.models import default_input_shape, get_builder
 
-    params = inspect.signature(get_builder(name)).parameters
-    if "input_shape" not in params:  # a variant that forwards **kwargs (mobilenet_v3_*_minimalistic)
-        return (224, 224, 3), 1000
-    return tuple(params["input_shape"].default), params["num_classes"].default
+    classes = inspect.signature(get_builder(name)).parameters.get("num_classes")
+    return default_input_shape(name), classes.default if classes else 1000
 
 
 def _row(name: str, keras) -> dict:

@@ -40,7 +40,13 @@ def list_cmd(pattern: str = "*") -> None:
 
 @models.command("show")
 @click.argument("name")
-@click.option("--size", type=click.IntRange(8, 4096), default=224, show_default=True, help="Input height and width.")
+@click.option(
+    "--size",
+    type=click.IntRange(8, 4096),
+    default=224,
+    show_default=True,
+    help="Input height and width (a sequence model: steps; a clip model: 8 frames of this size).",
+)
 @click.option("--channels", type=click.Choice(["1", "3"]), default="3", show_default=True)
 @click.option("--classes", type=click.IntRange(2), default=1000, show_default=True, help="Number of classes.")
 @click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
@@ -51,7 +57,7 @@ def show(name, size, channels, classes, width, small_input, as_json) -> None:
     import difflib
 
     from edgeopt.errors import RecipeError
-    from edgeopt.models import create_model, list_models
+    from edgeopt.models import create_model, input_shape_for, list_models
 
     if name not in list_models():
         close = difflib.get_close_matches(name, list_models(), n=1)
@@ -60,9 +66,8 @@ def show(name, size, channels, classes, width, small_input, as_json) -> None:
     from edgeopt.models.profile import as_dicts, profile_model, totals
 
     try:
-        model = create_model(
-            name, input_shape=(size, size, int(channels)), num_classes=classes, width=width, small_input=small_input
-        )
+        shape = input_shape_for(name, size, int(channels))
+        model = create_model(name, input_shape=shape, num_classes=classes, width=width, small_input=small_input)
     except ValueError as exc:
         raise RecipeError(str(exc)) from None
     rows = profile_model(model)
@@ -73,7 +78,7 @@ def show(name, size, channels, classes, width, small_input, as_json) -> None:
             json.dumps(
                 {
                     "model": name,
-                    "input_shape": [size, size, int(channels)],
+                    "input_shape": list(shape),
                     "classes": classes,
                     "width": width,
                     "totals": {**total, "trainable_params": trainable},
@@ -86,7 +91,7 @@ def show(name, size, channels, classes, width, small_input, as_json) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{model.name}: input {size}x{size}x{channels}, {classes} classes")
+    table = Table(title=f"{model.name}: input {'x'.join(map(str, shape))}, {classes} classes")
     for col in ("layer", "type", "output", "params", "MACs", "kernel / stride / pad / dilation -> size"):
         table.add_column(col, justify="right" if col in ("params", "MACs") else "left")
     for r in rows:

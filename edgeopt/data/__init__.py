@@ -19,16 +19,18 @@ __all__ = ["Dataset", "load_dataset", "memory_problem"]
 PEAK_COPIES = 3
 
 
-def memory_problem(samples: int, size: int, channels: int) -> str | None:
+def memory_problem(samples: int, size: int, channels: int, layout: str = "image", frames: int = 1) -> str | None:
     """Why the dataset would not fit in memory here, or None. Checked before anything is read or resized."""
+    from edgeopt.data.layouts import sample_floats
     from edgeopt.resources import available_memory, gib
 
-    need = samples * size * size * channels * 4 * PEAK_COPIES
+    need = samples * sample_floats(size, channels, layout, frames) * 4 * PEAK_COPIES
     have, bound = available_memory()
     if need <= have:
         return None
+    shape = f"{size}x{size}x{channels}" + (f" in {frames}-frame clips" if layout == "clip" else "")
     return (
-        f"{samples:,} images at {size}x{size}x{channels} need about {gib(need)} of memory to prepare "
+        f"{samples:,} images at {shape} need about {gib(need)} of memory to prepare "
         f"({PEAK_COPIES} float32 copies while resizing and splitting), and {bound} here is {gib(have)}; "
         "lower data.image_size or use fewer images"
     )
@@ -44,7 +46,7 @@ def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
     size, ch = cfg.image_size, cfg.channels
     path = (base_dir / cfg.path) if cfg.path else None
     count = sources.count_samples(cfg.source, path)
-    problem = memory_problem(count, size, ch)
+    problem = memory_problem(count, size, ch, cfg.layout, cfg.frames)
     if problem:
         raise InputRejected(f"{path or 'digits'}: {problem}")
     if cfg.source == "npz":
@@ -63,6 +65,13 @@ def load_dataset(cfg, seed: int, base_dir: Path = Path(".")) -> Dataset:
         _check_stratifiable(y_all, cfg.test_fraction, "test")
         x_pool, x_test, y_pool, y_test = train_test_split(
             x_all, y_all, test_size=cfg.test_fraction, stratify=y_all, random_state=seed
+        )
+    if cfg.layout != "image":  # sequences and clips are made from the resized images, before any split
+        from edgeopt.data.layouts import to_layout
+
+        x_pool, x_test = (
+            to_layout(x_pool, cfg.layout, cfg.frames, seed),
+            to_layout(x_test, cfg.layout, cfg.frames, seed + 1),
         )
     for split, y in (("train", y_pool), ("test", y_test)):
         if int(y.max()) >= len(names):

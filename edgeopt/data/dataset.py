@@ -1,4 +1,5 @@
-"""The Dataset every stage sees: float32 NHWC images in [0, 1] and int64 labels, split three ways."""
+"""The Dataset every stage sees: float32 samples in [0, 1] (NHWC images, or sequences / clips made from them:
+data/layouts.py) and int64 labels, split three ways."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class Dataset:
         return len(self.class_names)
 
     @property
-    def input_shape(self) -> tuple[int, int, int]:
+    def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:

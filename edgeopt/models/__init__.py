@@ -9,8 +9,17 @@ from edgeopt.models import (  # noqa: F401
     mobilenet_v2,
     mobilenet_v3,
     resnet,
+    tcn,
     tiny,
+    video,
 )
-from edgeopt.models._registry import create_model, get_builder, list_models, register_model
+from edgeopt.models._registry import (
+    create_model,
+    default_input_shape,
+    get_builder,
+    input_shape_for,
+    list_models,
+    register_model,
+)
 
-__all__ = ["create_model", "get_builder", "list_models", "register_model"]
+__all__ = ["create_model", "default_input_shape", "get_builder", "input_shape_for", "list_models", "register_model"]

@@ -36,3 +36,19 @@ def get_builder(name: str) -> Callable[..., Any]:
 def create_model(name: str, **kwargs: Any):
     """Build a registered tf_keras model: `create_model("mobilenet_v2", width=0.5, num_classes=10)`."""
     return get_builder(name)(**kwargs)
+
+
+def default_input_shape(name: str) -> tuple[int, ...]:
+    """The builder's canonical input: its `input_shape` default ((224, 224, 3) for builders that forward
+    **kwargs). Rank 3 is an image, 2 a sequence (steps, features), 4 a clip (frames, height, width, channels)."""
+    import inspect
+
+    params = inspect.signature(get_builder(name)).parameters
+    return tuple(params["input_shape"].default) if "input_shape" in params else (224, 224, 3)
+
+
+def input_shape_for(name: str, size: int, channels: int, frames: int = 8) -> tuple[int, ...]:
+    """An input of `size` px in the builder's kind: (size, size, channels), (size, size * channels) as
+    data.layout sequence reads images, or (frames, size, size, channels)."""
+    rank = len(default_input_shape(name))
+    return {3: (size, size, channels), 2: (size, size * channels), 4: (frames, size, size, channels)}[rank]

@@ -49,12 +49,15 @@ def lenet5(
     c1, c3, c5, f6 = (max(1, round(n * width)) for n in (6, 16, 120, 84))
     inputs = keras.Input(shape=tuple(input_shape), name="input")
     if table:
-        # One layer per map, so C3 can take the paper's subsets of S2 with plain Concatenate layers.
+        # One layer per map. A C3 map is the sum of one 5x5 convolution per S2 map it sees (one bias per C3 map):
+        # the same arithmetic and parameters as a convolution over the concatenated subset, but TFLite's int8
+        # quantizer cannot give one S2 map the shared scale that several overlapping CONCATENATIONs demand.
         s2 = [_subsample(layers.Conv2D(1, 5, activation="tanh", name=f"c1_{i}")(inputs), f"s2_{i}") for i in range(6)]
         maps = []
         for j, subset in enumerate(C3_TABLE):
-            x = layers.Concatenate(name=f"c3_{j}_in")([s2[i] for i in subset]) if len(subset) > 1 else s2[subset[0]]
-            maps.append(layers.Conv2D(1, 5, activation="tanh", name=f"c3_{j}")(x))
+            parts = [layers.Conv2D(1, 5, use_bias=k == 0, name=f"c3_{j}_from_{i}")(s2[i]) for k, i in enumerate(subset)]
+            x = layers.Add(name=f"c3_{j}_sum")(parts)
+            maps.append(layers.Activation("tanh", name=f"c3_{j}")(x))
         x = layers.Concatenate(name="c3")(maps)
         x = _subsample(x, "s4")
     else:

@@ -94,7 +94,8 @@ def check_referenced_files(recipe, text: str, path: Path) -> None:
         from edgeopt.data import memory_problem
         from edgeopt.data.sources import DIGITS_SAMPLES
 
-        problem = memory_problem(DIGITS_SAMPLES, recipe.data.image_size, recipe.data.channels)
+        d = recipe.data
+        problem = memory_problem(DIGITS_SAMPLES, d.image_size, d.channels, d.layout, d.frames)
         if problem:
             line, col = _locate(doc, ("data", "image_size"), key_itself=False)
             problems.append(f"{path}:{line + 1}:{col + 1}: data.image_size: {problem}")

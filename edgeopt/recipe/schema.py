@@ -40,6 +40,13 @@ class DataConfig(_Section):
     )
     image_size: int = Field(32, ge=8, le=1024, description="Images are resized to image_size x image_size.")
     channels: Literal[1, 3] = Field(3, description="1 (grayscale) or 3 (RGB); grayscale is repeated to RGB.")
+    layout: Literal["image", "sequence", "clip"] = Field(
+        "image",
+        description="image: (size, size, channels) for 2D models. sequence: each image read row by row, size steps "
+        "of size x channels features, for 1D models. clip: `frames` frames of each image moving one pixel per frame "
+        "in a seeded direction, (frames, size, size, channels), for 3D models (edgeopt/data/layouts.py).",
+    )
+    frames: int = Field(8, ge=2, le=64, description="Frames per clip (layout: clip).")
     val_fraction: float = Field(0.1, gt=0.0, lt=0.5, description="Share of the training data held out for validation.")
     test_fraction: float = Field(
         0.2,
@@ -54,6 +61,8 @@ class DataConfig(_Section):
             raise ValueError("'path' is not used with source 'digits'; remove it or set source to npz or folder")
         if self.source != "digits" and not self.path:
             raise ValueError(f"source '{self.source}' needs a 'path'")
+        if self.layout != "clip" and self.frames != type(self).model_fields["frames"].default:
+            raise ValueError("'frames' applies to layout: clip")
         return self
 
 
@@ -495,6 +504,11 @@ class Recipe(_Section):
                 raise ValueError("quantize.method qat needs an int8 export: add int8 to export.tflite or export.onnx")
             if "int16x8" in self.export.tflite:
                 raise ValueError("int16x8 is post-training only; QAT (tfmot) trains 8-bit activations")
+        if self.export.bundle and self.data.layout != "image":
+            raise ValueError(
+                f"export.bundle makes app bundles for image classifiers; data.layout {self.data.layout} has none "
+                "(remove export.bundle)"
+            )
         if self.prune is not None and self.data.source == "digits":  # the sample count is known before loading
             train = train_split_size(DIGITS_SAMPLES, self.data.test_fraction, self.data.val_fraction)
             problem = self.prune.schedule_problem(train)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgeopt.models import create_model, list_models, register_model
+from edgeopt.models import create_model, default_input_shape, input_shape_for, list_models, register_model
 
 
 def test_registry_lists_builtin_models():
@@ -24,8 +24,9 @@ def test_registering_a_name_twice_raises():
 def test_every_builder_builds_predicts_and_round_trips_config(name):
     from edgeopt._keras import keras
 
-    model = create_model(name, input_shape=(32, 32, 3), num_classes=7, width=0.5)
-    x = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
+    shape = input_shape_for(name, 32, 3)
+    model = create_model(name, input_shape=shape, num_classes=7, width=0.5)
+    x = np.random.default_rng(0).random((2, *shape), dtype=np.float32)
     y = model(x, training=False).numpy()
     assert y.shape == (2, 7)
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)  # softmax head
@@ -42,10 +43,16 @@ def test_every_builder_builds_predicts_and_round_trips_config(name):
         ({"width": 0.0}, "Received: width=0.0"),
     ],
 )
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", [n for n in list_models() if len(default_input_shape(n)) == 3])
 def test_builders_reject_bad_arguments_with_received(name, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         create_model(name, **{"input_shape": (32, 32, 3), **kwargs})
+
+
+@pytest.mark.parametrize(("name", "layout"), [("tcn1d", "sequence"), ("c3d_small", "clip"), ("r2plus1d_small", "clip")])
+def test_sequence_and_clip_builders_refuse_an_image_naming_the_layout(name, layout):
+    with pytest.raises(ValueError, match=f"use data.layout: {layout}. Received: \\(32, 32, 3\\)"):
+        create_model(name, input_shape=(32, 32, 3), num_classes=10)
 
 
 @pytest.mark.slow

@@ -7,21 +7,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgeopt.models import create_model, list_models
+from edgeopt.models import create_model, input_shape_for, list_models
 
 pytestmark = pytest.mark.slow
 
 SHAPE, CLASSES = (32, 32, 3), 4
-
-
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    return rng.random((16, *SHAPE), dtype=np.float32), rng.integers(0, CLASSES, 16)
+WIDTH = {"lenet5": 1.0}  # its C3 connection table exists at width 1 only
+# Float islands a builder is known to keep in one format, and why. Anything else in float fails the test.
+KNOWN_FLOAT = {
+    # onnxruntime has no integer Tanh (LeNet-5's squashing function); the per-map 2x2 pooling before LeNet's
+    # trainable subsampling then stays float too. TFLite runs both in int8.
+    ("lenet5", "onnx"): {"Tanh", "AveragePool"},
+}
 
 
 @pytest.mark.parametrize("name", list_models())
-def test_builder_trains_prunes_qat_wraps_and_exports_int8(name, data, tmp_path):
+def test_builder_trains_prunes_qat_wraps_and_exports_int8(name, tmp_path):
     from edgeopt._keras import keras
     from edgeopt.compress.prune import prune_wrap, pruning_callbacks, strip
     from edgeopt.compress.qat import qat_wrap
@@ -30,9 +31,11 @@ def test_builder_trains_prunes_qat_wraps_and_exports_int8(name, data, tmp_path):
     from edgeopt.formats.tflite.convert import export_tflite
     from edgeopt.formats.tflite.read import read_tflite
 
-    x, y = data
+    shape = input_shape_for(name, SHAPE[0], SHAPE[-1])  # an image, a sequence of its rows, or a clip of it
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, *shape), dtype=np.float32), rng.integers(0, CLASSES, 16)
     keras.utils.set_random_seed(0)
-    model = create_model(name, input_shape=SHAPE, num_classes=CLASSES, width=0.25)
+    model = create_model(name, input_shape=shape, num_classes=CLASSES, width=WIDTH.get(name, 0.25))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=True)
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
 
@@ -52,9 +55,10 @@ def test_builder_trains_prunes_qat_wraps_and_exports_int8(name, data, tmp_path):
 
     export_tflite(model, tmp_path / "m.tflite", "int8", calibration=x[:4])
     tfl = read_tflite(tmp_path / "m.tflite")
-    assert tfl.float_compute_ops == [], tfl.op_counts
+    assert set(tfl.float_compute_ops) == KNOWN_FLOAT.get((name, "tflite"), set()), tfl.op_counts
 
     export_onnx_float(model, tmp_path / "m.onnx", opset=17)
     quantize_onnx_int8(tmp_path / "m.onnx", tmp_path / "m8.onnx", x, per_channel=True)
     onnx_int8 = read_onnx(tmp_path / "m8.onnx", executed=True)
-    assert onnx_int8["executed_float_compute_ops"] == [], onnx_int8["executed_op_counts"]
+    islands = set(onnx_int8["executed_float_compute_ops"])
+    assert islands == KNOWN_FLOAT.get((name, "onnx"), set()), onnx_int8["executed_op_counts"]

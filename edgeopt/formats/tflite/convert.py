@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import numpy as np
 from edgeopt.atomic import write_bytes
 from edgeopt.errors import ToolchainError
 from edgeopt.native_stderr import captured_native_stderr
+
+log = logging.getLogger(__name__)
 
 
 def _converter(model):
@@ -52,6 +55,15 @@ def export_tflite(
     """
     from edgeopt._keras import tf
 
+    if saved_model is None:
+        from edgeopt.formats.tflite.rewrite import conv3d_as_conv2d, pool3d_as_pool2d
+
+        model, pools = pool3d_as_pool2d(model)  # TFLite has no builtin 3D pooling
+        convs = 0
+        if precision in ("int8", "int16x8") and not from_qat:
+            model, convs = conv3d_as_conv2d(model)  # CONV_3D has no integer kernel; Conv2D sums do
+        if pools or convs:
+            log.info("export: TFLite %s runs %d Conv3D and %d 3D pooling layer(s) as 2D ones", precision, convs, pools)
     converter = converter_for(model, saved_model)
     if precision != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
