@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +25,9 @@ from ruamel.yaml import YAML
 import edgeopt
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = ROOT / "runs" / "arm_parity"
+# EDGEOPT_ARM_PARITY_RUNS: where the runs go (a folder holding an earlier `edgeopt optimize` of the same recipe
+# under the recipe file's name reuses its trained and exported stages: only verify runs again).
+RUNS = Path(os.environ.get("EDGEOPT_ARM_PARITY_RUNS", ROOT / "runs" / "arm_parity"))
 OUT = Path(__file__).resolve().parent / "results" / "arm_parity.json"
 CPU = "cortex-a76"
 
