@@ -27,6 +27,12 @@ def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = 
     from edgeopt._keras import tf
 
     spec = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name=INPUT_NAME)]
+    if saved_model is None:
+        from edgeopt.formats.onnx.transposed_conv import subpixel_transposed_convs
+
+        model, rewritten = subpixel_transposed_convs(model)  # ONNX has no integer ConvTranspose; Conv is
+        if rewritten:
+            log.info("export: %d Conv2DTranspose layer(s) as Conv + DepthToSpace in the ONNX file", rewritten)
     try:
         with atomic_path(path) as tmp, captured_native_stderr("tf2onnx"):
             if saved_model:

@@ -15,6 +15,7 @@ from edgeopt.formats.onnx.profile import node_events
 
 QDQ = {"QuantizeLinear", "DequantizeLinear"}
 # Operators that only move, reshape or re-lay out data (ReorderInput/ReorderOutput: onnxruntime's NCHWc layout).
+# Left between DequantizeLinear and QuantizeLinear they still cost the two conversions, but no float arithmetic.
 # Every other executed operator that works on float data computes in float. The list names what is
 # harmless, not what computes, so an operator edgeopt has never heard of (a new fused kernel, such as FusedConv
 # once was) is reported instead of missed.
@@ -29,6 +30,10 @@ DATA_MOVEMENT = {
     "Cast",
     "ReorderInput",
     "ReorderOutput",
+    "Slice",
+    "DepthToSpace",
+    "SpaceToDepth",
+    "Pad",  # copies, and writes the constant border
 }
 FLOAT = {"float", "float16", "double", "bfloat16"}
 CONVERSIONS = QDQ | {"DynamicQuantizeLinear"}  # float <-> 8-bit by definition
