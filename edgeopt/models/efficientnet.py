@@ -88,9 +88,18 @@ def _efficientnet(
         for j in range(count):
             name = f"block{i + 1}{chr(ord('a') + j)}"
             x = _mbconv(
-                x, f_in if j == 0 else f_out, f_out, kernel, stride if j == 0 else 1, expand, se,
-                drop_connect_rate * b / total, act, bn_act, name,
-            )  # fmt: skip
+                x,
+                f_in if j == 0 else f_out,
+                f_out,
+                kernel,
+                stride if j == 0 else 1,
+                expand,
+                se,
+                drop_connect_rate * b / total,
+                act,
+                bn_act,
+                name,
+            )
             b += 1
     x = layers.Conv2D(filters(1280, fixed=lite), 1, padding="same", use_bias=False, name="top_conv")(x)
     x = bn_act(x, "top")

@@ -43,8 +43,9 @@ def tcn1d(
         d = 2**level
         shortcut = x
         for i in (1, 2):
-            x = layers.Conv1D(channels, kernel_size, dilation_rate=d, padding=padding, use_bias=False,
-                              name=f"block{level}_conv{i}")(x)  # fmt: skip
+            x = layers.Conv1D(
+                channels, kernel_size, dilation_rate=d, padding=padding, use_bias=False, name=f"block{level}_conv{i}"
+            )(x)
             x = layers.BatchNormalization(momentum=bn_momentum, name=f"block{level}_bn{i}")(x)
             if i == 1:
                 x = layers.ReLU(name=f"block{level}_relu{i}")(x)

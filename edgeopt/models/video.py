@@ -88,11 +88,13 @@ def r2plus1d_small(
         return layers.BatchNormalization(momentum=bn_momentum, name=name)(x)
 
     def conv2plus1(x, filters, stride, name):
-        x = layers.Conv3D(filters, (1, 3, 3), strides=(1, stride, stride), padding="same", use_bias=False,
-                          name=f"{name}_spatial")(x)  # fmt: skip
+        x = layers.Conv3D(
+            filters, (1, 3, 3), strides=(1, stride, stride), padding="same", use_bias=False, name=f"{name}_spatial"
+        )(x)
         x = layers.ReLU(name=f"{name}_spatial_relu")(bn(x, f"{name}_spatial_bn"))
-        x = layers.Conv3D(filters, (3, 1, 1), strides=(stride, 1, 1), padding="same", use_bias=False,
-                          name=f"{name}_temporal")(x)  # fmt: skip
+        x = layers.Conv3D(
+            filters, (3, 1, 1), strides=(stride, 1, 1), padding="same", use_bias=False, name=f"{name}_temporal"
+        )(x)
         return bn(x, f"{name}_temporal_bn")
 
     inputs = keras.Input(shape=tuple(input_shape), name="input")

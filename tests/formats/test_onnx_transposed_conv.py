@@ -18,9 +18,17 @@ def _model(kernel, strides, padding, activation="relu"):
 
 @pytest.mark.parametrize(
     ("kernel", "strides", "padding"),
-    [(3, 2, "same"), (3, 2, "valid"), (2, 3, "valid"), (2, 3, "same"), (4, 2, "same"), (5, 2, "same"), (3, 1, "same"),
-     ((3, 2), 2, "valid")],
-)  # fmt: skip
+    [
+        (3, 2, "same"),
+        (3, 2, "valid"),
+        (2, 3, "valid"),
+        (2, 3, "same"),
+        (4, 2, "same"),
+        (5, 2, "same"),
+        (3, 1, "same"),
+        ((3, 2), 2, "valid"),
+    ],
+)
 def test_the_subpixel_form_equals_conv2d_transpose_in_float(kernel, strides, padding):
     from edgeopt._keras import keras
     from edgeopt.formats.onnx.transposed_conv import subpixel_transposed_convs

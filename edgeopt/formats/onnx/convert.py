@@ -20,14 +20,15 @@ from edgeopt.runtime.ort_reader import INPUT_NAME, sample_reader
 log = logging.getLogger(__name__)
 
 
-def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = None) -> None:
-    """tf2onnx from the tf_keras model, or (Keras 3 models) from the SavedModel's serving function."""
+def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = None, subpixel: bool = True) -> None:
+    """tf2onnx from the tf_keras model, or (Keras 3 models) from the SavedModel's serving function. `subpixel`:
+    Conv2DTranspose in the sub-pixel form (off only to measure what it gains: benchmarks/rewrites.py)."""
     import tf2onnx
 
     from edgeopt._keras import tf
 
     spec = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name=INPUT_NAME)]
-    if saved_model is None:
+    if saved_model is None and subpixel:
         from edgeopt.formats.onnx.transposed_conv import subpixel_transposed_convs
 
         model, rewritten = subpixel_transposed_convs(model)  # ONNX has no integer ConvTranspose; Conv is

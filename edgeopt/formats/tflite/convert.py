@@ -46,12 +46,14 @@ def export_tflite(
     saved_model: Path | None = None,
     io: str = "int8",
     from_qat: bool = False,
+    rewrite_3d: bool = True,
 ) -> None:
     """Convert `model` (or, for Keras 3 models, the SavedModel it was exported to) to a .tflite file.
 
     precision: float32 | float16 (float16 weights) | dynamic (int8 weights, float activations) | int8 (full
     integer, `io` input/output type) | int16x8 (int16 activations, int8 weights). `from_qat`: `model` carries
-    fake-quant ranges from QAT, so no calibration data is needed for int8.
+    fake-quant ranges from QAT, so no calibration data is needed for int8. `rewrite_3d` off keeps Conv3D as
+    TFLite's float CONV_3D (only to measure what the rewrite gains: benchmarks/rewrites.py).
     """
     from edgeopt._keras import tf
 
@@ -60,7 +62,7 @@ def export_tflite(
 
         model, pools = pool3d_as_pool2d(model)  # TFLite has no builtin 3D pooling
         convs = 0
-        if precision in ("int8", "int16x8") and not from_qat:
+        if precision in ("int8", "int16x8") and not from_qat and rewrite_3d:
             model, convs = conv3d_as_conv2d(model)  # CONV_3D has no integer kernel; Conv2D sums do
         if pools or convs:
             log.info("export: TFLite %s runs %d Conv3D and %d 3D pooling layer(s) as 2D ones", precision, convs, pools)
