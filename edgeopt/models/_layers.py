@@ -23,13 +23,18 @@ def check_common(name: str, input_shape: Any, num_classes: int, width: float, dr
         raise ValueError(f"{name}: input must be at least 8x8. Received: input_shape={tuple(input_shape)}")
     if c not in (1, 3):
         raise ValueError(f"{name}: channels must be 1 or 3. Received: channels={c}")
+    check_head(name, num_classes, width, dropout)
+    return h, w, c
+
+
+def check_head(name: str, num_classes: int, width: float, dropout: float) -> None:
+    """The checks every builder shares whatever its input's rank."""
     if not (isinstance(num_classes, int) and num_classes >= 2):
         raise ValueError(f"{name}: `num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}")
     if not (0 < width <= 4):
         raise ValueError(f"{name}: `width` must be in (0, 4]. Received: width={width}")
     if not (0 <= dropout < 1):
         raise ValueError(f"{name}: `dropout` must be in [0, 1). Received: dropout={dropout}")
-    return h, w, c
 
 
 def activation(kind: str, name: str):
@@ -48,12 +53,16 @@ def activation(kind: str, name: str):
 
 
 def classifier_head(x, num_classes: int, dropout: float, include_top: bool, pool: bool = True):
-    """Global average pooling, then (with include_top) dropout and a softmax Dense classifier."""
+    """Global average pooling (over however many spatial axes x has), then (with include_top) dropout and a
+    softmax Dense classifier."""
     from edgeopt._keras import keras
 
     layers = keras.layers
     if pool:
-        x = layers.GlobalAveragePooling2D(name="pool")(x)
+        rank = len(x.shape) - 2
+        x = {1: layers.GlobalAveragePooling1D, 2: layers.GlobalAveragePooling2D, 3: layers.GlobalAveragePooling3D}[
+            rank
+        ](name="pool")(x)
     if include_top:
         if dropout:
             x = layers.Dropout(dropout, name="dropout")(x)

@@ -9,7 +9,7 @@ onnxruntime's int8 graph (README "Layer coverage"); TFLite keeps it int8.
 
 from __future__ import annotations
 
-from edgeopt.models._layers import check_bn_momentum
+from edgeopt.models._layers import check_bn_momentum, check_head, classifier_head
 from edgeopt.models._registry import register_model
 
 
@@ -52,12 +52,7 @@ def tcn1d(
         if shortcut.shape[-1] != channels:
             shortcut = layers.Conv1D(channels, 1, name=f"block{level}_project")(shortcut)
         x = layers.ReLU(name=f"block{level}_out")(layers.Add(name=f"block{level}_add")([x, shortcut]))
-    x = layers.GlobalAveragePooling1D(name="pool")(x)
-    if include_top:
-        if dropout:
-            x = layers.Dropout(dropout, name="dropout")(x)
-        x = layers.Dense(num_classes, activation="softmax", name="classifier")(x)
-    return keras.Model(inputs, x, name=f"tcn1d_{width:g}")
+    return keras.Model(inputs, classifier_head(x, num_classes, dropout, include_top), name=f"tcn1d_{width:g}")
 
 
 def _check_sequence(input_shape, num_classes, width, dropout) -> None:
@@ -65,9 +60,4 @@ def _check_sequence(input_shape, num_classes, width, dropout) -> None:
         raise ValueError(
             f"tcn1d: `input_shape` must be (steps, features); use data.layout: sequence. Received: {input_shape!r}"
         )
-    if not (isinstance(num_classes, int) and num_classes >= 2):
-        raise ValueError(f"tcn1d: `num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}")
-    if not (0 < width <= 4):
-        raise ValueError(f"tcn1d: `width` must be in (0, 4]. Received: width={width}")
-    if not (0 <= dropout < 1):
-        raise ValueError(f"tcn1d: `dropout` must be in [0, 1). Received: dropout={dropout}")
+    check_head("tcn1d", num_classes, width, dropout)

@@ -10,7 +10,7 @@ Both use Conv3D, which TFLite runs in float only (README "Layer coverage").
 
 from __future__ import annotations
 
-from edgeopt.models._layers import check_bn_momentum
+from edgeopt.models._layers import check_bn_momentum, check_head, classifier_head
 from edgeopt.models._registry import register_model
 
 
@@ -22,23 +22,7 @@ def _check_clip(name, input_shape, num_classes, width, dropout) -> None:
         )
     if input_shape[0] < 4 or min(input_shape[1:3]) < 8:
         raise ValueError(f"{name}: clips need at least 4 frames of 8x8. Received: {tuple(input_shape)}")
-    if not (isinstance(num_classes, int) and num_classes >= 2):
-        raise ValueError(f"{name}: `num_classes` must be an integer >= 2. Received: num_classes={num_classes!r}")
-    if not (0 < width <= 4):
-        raise ValueError(f"{name}: `width` must be in (0, 4]. Received: width={width}")
-    if not (0 <= dropout < 1):
-        raise ValueError(f"{name}: `dropout` must be in [0, 1). Received: dropout={dropout}")
-
-
-def _head(x, num_classes, dropout, include_top):
-    from edgeopt._keras import keras
-
-    x = keras.layers.GlobalAveragePooling3D(name="pool")(x)
-    if include_top:
-        if dropout:
-            x = keras.layers.Dropout(dropout, name="dropout")(x)
-        x = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(x)
-    return x
+    check_head(name, num_classes, width, dropout)
 
 
 @register_model
@@ -64,7 +48,7 @@ def c3d_small(
         x = layers.ReLU(name=f"conv{i}_relu")(layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x))
         if i < 4:  # C3D keeps the time axis through the first pooling
             x = layers.MaxPooling3D((1, 2, 2) if i == 1 else 2, padding="same", name=f"pool{i}")(x)
-    return keras.Model(inputs, _head(x, num_classes, dropout, include_top), name=f"c3d_small_{width:g}")
+    return keras.Model(inputs, classifier_head(x, num_classes, dropout, include_top), name=f"c3d_small_{width:g}")
 
 
 @register_model
@@ -106,4 +90,4 @@ def r2plus1d_small(
         if stride != 1 or x.shape[-1] != f:
             x = bn(layers.Conv3D(f, 1, strides=stride, use_bias=False, name=f"block{i}_project")(x), f"block{i}_pbn")
         x = layers.ReLU(name=f"block{i}_out")(layers.Add(name=f"block{i}_add")([x, y]))
-    return keras.Model(inputs, _head(x, num_classes, dropout, include_top), name=f"r2plus1d_small_{width:g}")
+    return keras.Model(inputs, classifier_head(x, num_classes, dropout, include_top), name=f"r2plus1d_small_{width:g}")

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from edgeopt._keras import keras, tf
+from edgeopt.formats.keras_rewrite import replace_layers
 
 
 class SubpixelConvTranspose(keras.layers.Layer):
@@ -93,18 +94,8 @@ def subpixel_transposed_convs(model):
             and layer.strides[0] == layer.strides[1]
         )
 
-    count = sum(rewritable(layer) for layer in model.layers)
-    if not count:
-        return model, 0
+    def weights(old, new):
+        kernel, *bias = old.get_weights()
+        return new.weights_from(kernel, bias[0] if bias else None)
 
-    def clone(layer):
-        return SubpixelConvTranspose.of(layer) if rewritable(layer) else layer.__class__.from_config(layer.get_config())
-
-    copy = keras.models.clone_model(model, clone_function=clone)
-    for old, new in zip(model.layers, copy.layers, strict=True):
-        if isinstance(new, SubpixelConvTranspose):
-            kernel, *bias = old.get_weights()
-            new.set_weights(new.weights_from(kernel, bias[0] if bias else None))
-        else:
-            new.set_weights(old.get_weights())
-    return copy, count
+    return replace_layers(model, rewritable, SubpixelConvTranspose.of, weights)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from edgeopt._keras import keras, tf
+from edgeopt.formats.keras_rewrite import replace_layers
 
 
 class Conv3DAsConv2D(keras.layers.Layer):
@@ -101,7 +102,7 @@ def pool3d_as_pool2d(model):
             type(layer) is layers.AveragePooling3D and layer.padding == "valid"
         )
 
-    return _replace(model, rewritable, Pool3DAsPool2D.of)
+    return replace_layers(model, rewritable, Pool3DAsPool2D.of)
 
 
 def conv3d_as_conv2d(model):
@@ -111,18 +112,4 @@ def conv3d_as_conv2d(model):
     def rewritable(layer) -> bool:
         return type(layer) is layers.Conv3D and tuple(layer.dilation_rate) == (1, 1, 1) and layer.groups == 1
 
-    return _replace(model, rewritable, Conv3DAsConv2D.of)
-
-
-def _replace(model, rewritable, make):
-    count = sum(rewritable(layer) for layer in model.layers)
-    if not count:
-        return model, 0
-
-    def clone(layer):
-        return make(layer) if rewritable(layer) else layer.__class__.from_config(layer.get_config())
-
-    copy = keras.models.clone_model(model, clone_function=clone)
-    for old, new in zip(model.layers, copy.layers, strict=True):
-        new.set_weights(old.get_weights())
-    return copy, count
+    return replace_layers(model, rewritable, Conv3DAsConv2D.of)
