@@ -21,3 +21,31 @@ def replace_layers(model, rewritable, make, weights=None):
         swapped = rewritable(old)
         new.set_weights(weights(old, new) if swapped and weights else old.get_weights())
     return copy, count
+
+
+def conv_stand_in():
+    """The base class of a layer that computes a convolution layer another way: it takes that layer's settings
+    (`of(layer)`); subclasses define build() and call(). A function, so Keras is imported only when needed."""
+    from edgeopt._keras import keras
+
+    class ConvStandIn(keras.layers.Layer):
+        def __init__(self, filters, kernel_size, strides, padding, use_bias, activation, **kwargs):
+            super().__init__(**kwargs)
+            self.filters, self.kernel_size, self.strides = filters, tuple(kernel_size), tuple(strides)
+            self.padding, self.use_bias = padding, use_bias
+            self.activation = keras.activations.get(activation)
+
+        @classmethod
+        def of(cls, layer):
+            activation = keras.activations.serialize(layer.activation)
+            return cls(
+                layer.filters,
+                layer.kernel_size,
+                layer.strides,
+                layer.padding,
+                layer.use_bias,
+                activation,
+                name=layer.name,
+            )
+
+    return ConvStandIn

@@ -16,29 +16,11 @@ import math
 import numpy as np
 
 from edgeopt._keras import keras, tf
-from edgeopt.formats.keras_rewrite import replace_layers
+from edgeopt.formats.keras_rewrite import conv_stand_in, replace_layers
 
 
-class SubpixelConvTranspose(keras.layers.Layer):
+class SubpixelConvTranspose(conv_stand_in()):
     """Conv2DTranspose computed as Conv2D + depth_to_space + crop; weights derived from the original's."""
-
-    def __init__(self, filters, kernel_size, strides, padding, use_bias, activation, **kwargs):
-        super().__init__(**kwargs)
-        self.filters, self.kernel_size, self.strides = filters, tuple(kernel_size), tuple(strides)
-        self.padding, self.use_bias = padding, use_bias
-        self.activation = keras.activations.get(activation)
-
-    @classmethod
-    def of(cls, layer):
-        return cls(
-            layer.filters,
-            layer.kernel_size,
-            layer.strides,
-            layer.padding,
-            layer.use_bias,
-            keras.activations.serialize(layer.activation),
-            name=layer.name,
-        )
 
     def _taps(self) -> tuple[int, int]:
         return tuple(math.ceil(k / s) for k, s in zip(self.kernel_size, self.strides, strict=True))

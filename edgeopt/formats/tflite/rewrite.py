@@ -12,29 +12,11 @@ from __future__ import annotations
 import math
 
 from edgeopt._keras import keras, tf
-from edgeopt.formats.keras_rewrite import replace_layers
+from edgeopt.formats.keras_rewrite import conv_stand_in, replace_layers
 
 
-class Conv3DAsConv2D(keras.layers.Layer):
+class Conv3DAsConv2D(conv_stand_in()):
     """Conv3D (dilation 1, groups 1) computed with one Conv2D per kernel-depth offset; same weights."""
-
-    def __init__(self, filters, kernel_size, strides, padding, use_bias, activation, **kwargs):
-        super().__init__(**kwargs)
-        self.filters, self.kernel_size, self.strides = filters, tuple(kernel_size), tuple(strides)
-        self.padding, self.use_bias = padding, use_bias
-        self.activation = keras.activations.get(activation)
-
-    @classmethod
-    def of(cls, layer) -> Conv3DAsConv2D:
-        return cls(
-            layer.filters,
-            layer.kernel_size,
-            layer.strides,
-            layer.padding,
-            layer.use_bias,
-            keras.activations.serialize(layer.activation),
-            name=layer.name,
-        )
 
     def build(self, input_shape):
         self.kernel = self.add_weight(name="kernel", shape=(*self.kernel_size, input_shape[-1], self.filters))
