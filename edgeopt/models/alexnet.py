@@ -30,8 +30,9 @@ def alexnet(
     towers: int = 2,
     include_top: bool = True,
 ):
-    """AlexNet (Krizhevsky et al. 2012) with the paper's two-tower connectivity in one model (`towers=2`) or a
-    single tower; 227 px canonical, a small-input stem under 96 px. No BatchNorm (`bn_momentum` is unused)."""
+    """AlexNet (Krizhevsky et al. 2012): the paper's two towers in one model (`towers=1`: a single tower).
+
+    227 px canonical, a small-input stem under 96 px. No BatchNorm (`bn_momentum` is unused)."""
     from edgeopt._keras import keras
 
     layers = keras.layers
