@@ -4,8 +4,8 @@ the float32 file for reference. Writes benchmarks/results/rewrites.json.
 
     .venv/bin/python benchmarks/rewrites.py
 
-- ONNX, Conv2DTranspose: sub-pixel form (Conv + DepthToSpace + crop, QLinearConv) vs onnxruntime's
-  DequantizeLinear -> float ConvTranspose -> QuantizeLinear.
+- ONNX, Conv2DTranspose: sub-pixel form (Conv + DepthToSpace + crop, QLinearConv; opt-in) vs onnxruntime's
+  DequantizeLinear -> float ConvTranspose -> QuantizeLinear (the default), on a two-layer decoder.
 - TFLite, Conv3D: Conv2D sums (int8 CONV_2D) vs TFLite's float CONV_3D inside the int8 file, on the (2+1)D
   builder at the digits recipe's size (8 frames of 16x16 grey, width 0.5).
 """

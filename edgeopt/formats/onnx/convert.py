@@ -20,9 +20,11 @@ from edgeopt.runtime.ort_reader import INPUT_NAME, sample_reader
 log = logging.getLogger(__name__)
 
 
-def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = None, subpixel: bool = True) -> None:
+def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = None, subpixel: bool = False) -> None:
     """tf2onnx from the tf_keras model, or (Keras 3 models) from the SavedModel's serving function. `subpixel`:
-    Conv2DTranspose in the sub-pixel form (off only to measure what it gains: benchmarks/rewrites.py)."""
+    Conv2DTranspose in the sub-pixel form, which onnxruntime quantizes to QLinearConv. Off by default: it does
+    about (s * ceil(k / s))^2 / k^2 times the multiply-adds (1.8x for k=3, s=2), and benchmarks/rewrites.py
+    measured its int8 file at 0.95x the speed of the one with the float ConvTranspose island."""
     import tf2onnx
 
     from edgeopt._keras import tf
@@ -31,7 +33,7 @@ def export_onnx_float(model, path: Path, opset: int, saved_model: Path | None = 
     if saved_model is None and subpixel:
         from edgeopt.formats.onnx.transposed_conv import subpixel_transposed_convs
 
-        model, rewritten = subpixel_transposed_convs(model)  # ONNX has no integer ConvTranspose; Conv is
+        model, rewritten = subpixel_transposed_convs(model)  # ONNX has no integer ConvTranspose; Conv has one
         if rewritten:
             log.info("export: %d Conv2DTranspose layer(s) as Conv + DepthToSpace in the ONNX file", rewritten)
     try:
