@@ -16,7 +16,7 @@ from edgeopt.models.profile import conv_output_size, geometry, profile_model, tr
 def test_the_formula_gives_every_layers_output_size(name, size, small):
     shape = input_shape_for(name, size, 3)
     if len(shape) == 3:
-        shape = (shape[0], shape[1] - 8, 3)  # non-square images: height and width each follow the formula
+        shape = (shape[0], shape[1] + 8, 3)  # non-square images: height and width each follow the formula
     model = create_model(name, input_shape=shape, num_classes=10, width=0.25, small_input=small)
     rows = [r for r in profile_model(model) if r.geometry]
     assert rows, f"{name} has no convolution or pooling layer"
