@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 log = logging.getLogger(__name__)
 
 
@@ -33,20 +35,46 @@ def compile_and_fit(model, ds, epochs, batch_size, seed, optimizer, label_smooth
         metrics=["accuracy"],
     )
     from edgeopt import progress
+    from edgeopt.data.images import ResizedImages
 
     one_hot = keras.utils.to_categorical
     steps = -(-len(ds.y_train) // batch_size) * epochs
+    y_train = one_hot(ds.y_train, ds.num_classes)
+    if isinstance(ds.x_train, ResizedImages):  # resized batch by batch, never whole
+        data = {"x": resized_batches(ds.x_train, y_train, batch_size, seed)}
+    else:
+        data = {"x": ds.x_train, "y": y_train, "batch_size": batch_size, "shuffle": True}
     with progress.task(f"training {epochs} epoch(s)", total=steps) as bar:
         return model.fit(
-            ds.x_train,
-            one_hot(ds.y_train, ds.num_classes),
-            validation_data=(ds.x_val, one_hot(ds.y_val, ds.num_classes)),
+            **data,
+            validation_data=(np.asarray(ds.x_val), one_hot(ds.y_val, ds.num_classes)),
             epochs=epochs,
-            batch_size=batch_size,
-            shuffle=True,
             verbose=0,
             callbacks=[*callbacks, progress.keras_callback(bar)],
         )
+
+
+def resized_batches(x, y, batch_size: int, seed: int | None):
+    """A keras Sequence over ResizedImages: each epoch a fresh seeded shuffle, each batch resized when asked for."""
+    from edgeopt._keras import keras
+
+    class Batches(keras.utils.Sequence):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.on_epoch_end()
+
+        def __len__(self) -> int:
+            return -(-len(y) // batch_size)
+
+        def __getitem__(self, i):
+            picked = np.sort(self.order[i * batch_size : (i + 1) * batch_size])
+            return x[picked], y[picked]
+
+        def on_epoch_end(self) -> None:
+            self.order = self.rng.permutation(len(y))
+
+    return Batches()
 
 
 def selected(layer, include: list[str], exclude: list[str], layer_types: list[str] | None) -> bool:

@@ -1,5 +1,6 @@
 """The Dataset every stage sees: float32 samples in [0, 1] (NHWC images, or sequences / clips made from them:
-data/layouts.py) and int64 labels, split three ways."""
+data/layouts.py) and int64 labels, split three ways. Images may be ResizedImages (data/images.py): kept at their
+source size, resized as they are read."""
 
 from __future__ import annotations
 
@@ -35,16 +36,33 @@ class Dataset:
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
 
     def save(self, path: Path) -> None:
-        arrays = {f"{k}_{s}": getattr(self, f"{k}_{s}") for s in SPLITS for k in ("x", "y")}
+        from edgeopt.data.images import ResizedImages
+
+        arrays = {f"y_{s}": getattr(self, f"y_{s}") for s in SPLITS}
+        for s in SPLITS:
+            x = getattr(self, f"x_{s}")
+            arrays.update(x.to_arrays(f"x_{s}") if isinstance(x, ResizedImages) else {f"x_{s}": x})
         with open(path, "wb") as fh:
             np.savez(fh, class_names=np.array(self.class_names), **arrays)
 
     @classmethod
     def load(cls, path: Path) -> Dataset:
+        from edgeopt.data.images import ResizedImages
+
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         names = tuple(str(n) for n in arrays.pop("class_names"))
-        return cls(class_names=names, **arrays)
+        fields = {f"y_{s}": arrays[f"y_{s}"] for s in SPLITS}
+        fields.update({f"x_{s}": ResizedImages.from_arrays(arrays, f"x_{s}") for s in SPLITS})
+        return cls(class_names=names, **fields).settled()
+
+    def settled(self) -> Dataset:
+        """This dataset with every split below MATERIALIZE_BELOW resized into a plain array."""
+        from dataclasses import replace
+
+        from edgeopt.data.images import settle
+
+        return replace(self, **{f"x_{s}": settle(getattr(self, f"x_{s}")) for s in SPLITS})
 
     def summary(self) -> dict:
         return {

@@ -1,4 +1,4 @@
-"""Load, resize and split the dataset once; later stages read the saved splits."""
+"""Read and split the dataset once (images kept at their source size: data/images.py); later stages read the splits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from edgeopt.pipeline.context import StageContext, StageOutput
 
 
 def run(ctx: StageContext) -> StageOutput:
-    ds = load_dataset(ctx.config.data, seed=ctx.config.seed, base_dir=ctx.recipe_dir)
+    ds = load_dataset(ctx.config.data, seed=ctx.config.seed, base_dir=ctx.recipe_dir, lazy=True)
     with atomic_path(ctx.out("dataset.npz")) as tmp:
         ds.save(tmp)
     return StageOutput({"dataset": "dataset.npz"}, ds.summary())

@@ -74,46 +74,116 @@ def _fake_quant(f: np.ndarray, scale: np.ndarray, zp: np.ndarray) -> np.ndarray:
 
 
 def sensitivity(float_path: Path, qdq_path: Path, x: np.ndarray, layers: set[str]) -> list[dict]:
-    """Ranked rows for the QDQ model `qdq_path` quantized from `float_path`, measured on samples `x`."""
-    from onnxruntime.quantization import qdq_loss_debug as qdq
+    """Ranked rows for the QDQ model `qdq_path` quantized from `float_path`, measured on samples `x`.
 
-    from edgeopt.runtime.ort_reader import sample_reader
+    Streamed: both augmented models run one sample at a time and every figure is a running sum, so memory is
+    one sample's activations, not all of them (qdq_loss_debug.collect_activations keeps every activation of every
+    sample: about 11 GB for MobileNetV2 at 224 px over 64 samples). The sums give the same figures as
+    compute_signal_to_quantization_noice_ratio over the concatenated samples."""
+    from onnxruntime.quantization import qdq_loss_debug as qdq
 
     try:
         with tempfile.TemporaryDirectory(prefix="edgeopt-qdq-debug-") as work, captured_native_stderr("qdq_loss_debug"):
-            acts = {}
+            sessions = {}
             for label, path in (("float", float_path), ("qdq", qdq_path)):
                 augmented = str(Path(work) / f"{label}.onnx")
                 qdq.modify_model_output_intermediate_tensors(str(path), augmented)
-                acts[label] = qdq.collect_activations(augmented, sample_reader(x))
-            matched = qdq.create_activation_matching(acts["qdq"], acts["float"])
-            ort_err = qdq.compute_activation_error(matched)
+                sessions[label] = _saving_session(augmented)
+            sums = _stream(sessions, x, _scales(qdq_path))
     except Exception as exc:
         raise ToolchainError(f"onnxruntime QDQ debugging failed: {type(exc).__name__}: {exc}") from exc
-    scales, producer = _scales(qdq_path), graph(float_path).producer
+    producer = graph(float_path).producer
     rows = []
-    for tensor, match in matched.items():
-        if "float" not in match or tensor not in scales:
-            continue
-        f = np.concatenate([a.ravel() for a in match["float"]]).astype(np.float64)
-        noise = f - _fake_quant(f, *scales[tensor])
-        signal_power, noise_power = float(np.mean(f**2)), float(np.mean(noise**2))
+    for tensor, s in sums.items():
         node = producer[tensor].name if tensor in producer else tensor
         rows.append(
             {
                 "tensor": tensor,
                 "node": node,
                 "layer": keras_layer(node, layers),
-                "sqnr_db": sqnr_db(signal_power, noise_power),
-                "noise_power": noise_power,
-                "signal_power": signal_power,
-                "scale": float(np.max(scales[tensor][0])),
-                "ort_qdq_err_db": float(ort_err[tensor]["qdq_err"]),
-                "ort_xmodel_err_db": _maybe(ort_err[tensor].get("xmodel_err")),
+                "sqnr_db": sqnr_db(s.signal / s.count, s.noise / s.count),
+                "noise_power": s.noise / s.count,
+                "signal_power": s.signal / s.count,
+                "scale": s.scale,
+                "ort_qdq_err_db": _ratio_db(s.pre, s.pre_post),
+                "ort_xmodel_err_db": _ratio_db(s.signal, s.float_post),
             }
         )
     return rank(rows)
 
 
-def _maybe(value) -> float | None:
-    return None if value is None else float(value)
+@dataclass
+class _Sums:
+    """Running sums over samples for one tensor: float power, own-quantization noise, and ORT's two errors."""
+
+    scale: float
+    count: int = 0
+    signal: float = 0.0  # sum f^2 (float model)
+    noise: float = 0.0  # sum (f - fake_quant(f))^2
+    pre: float = 0.0  # sum pre_qdq^2 (quantized model, before its Q/DQ)
+    pre_post: float = 0.0  # sum (pre_qdq - post_qdq)^2
+    float_post: float = 0.0  # sum (f - post_qdq)^2
+
+
+def _saving_session(path: str):
+    """A session over an augmented model with graph optimizations off, as collect_activations makes it (fusions
+    would remove the tensors being saved)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _saved_names(session) -> list[str]:
+    from onnxruntime.quantization.qdq_loss_debug import _TENSOR_SAVE_POSTFIX
+
+    return [o.name for o in session.get_outputs() if o.name.endswith(_TENSOR_SAVE_POSTFIX)]
+
+
+def _stream(sessions: dict, x: np.ndarray, scales: dict) -> dict[str, _Sums]:
+    from onnxruntime.quantization import qdq_loss_debug as qdq
+
+    from edgeopt.runtime.ort_reader import INPUT_NAME
+
+    post = len(qdq._TENSOR_SAVE_POSTFIX)
+    names = {label: _saved_names(s) for label, s in sessions.items()}
+    # ORT's own matching, run on the tensor names instead of their values: tensor -> pre_qdq / post_qdq / float
+    # names. Tensors with no float twin (ops the quantizer inserted or rewrote) are skipped, as are those with no
+    # QuantizeLinear of their own.
+    by = {label: {n[:-post]: [n] for n in ns} for label, ns in names.items()}
+    matched = {
+        t: {k: m[k][0] for k in ("pre_qdq", "post_qdq", "float")}
+        for t, m in qdq.create_activation_matching(by["qdq"], by["float"]).items()
+        if "float" in m and t in scales
+    }
+    sums = {t: _Sums(scale=float(np.max(scales[t][0]))) for t in matched}
+    for sample in x:
+        feed = {INPUT_NAME: sample[None].astype(np.float32)}
+        acts = {}
+        for label, session in sessions.items():
+            wanted = sorted(
+                {m[k] for m in matched.values() for k in (("float",) if label == "float" else ("pre_qdq", "post_qdq"))}
+            )
+            acts.update({(label, n): v for n, v in zip(wanted, session.run(wanted, feed), strict=True)})
+        for t, m in matched.items():
+            f = acts["float", m["float"]].astype(np.float64).ravel()
+            pre = acts["qdq", m["pre_qdq"]].astype(np.float64).ravel()
+            post_q = acts["qdq", m["post_qdq"]].astype(np.float64).ravel()
+            s = sums[t]
+            s.count += f.size
+            s.signal += float(f @ f)
+            s.noise += float(np.sum(np.square(f - _fake_quant(f, *scales[t]))))
+            s.pre += float(pre @ pre)
+            s.pre_post += float(np.sum(np.square(pre - post_q)))
+            s.float_post += float(np.sum(np.square(f - post_q)))
+    return sums
+
+
+def _ratio_db(signal: float, noise: float) -> float:
+    """compute_signal_to_quantization_noice_ratio from sums of squares: 20 log10(|x| / |x - y|), each norm at least
+    float eps as ORT clamps it."""
+    import math
+
+    eps = float(np.finfo("float").eps)
+    return 20 * math.log10(max(math.sqrt(signal), eps) / max(math.sqrt(noise), eps))
