@@ -18,7 +18,7 @@ __all__ = ["Dataset", "load_dataset", "memory_problem"]
 # split, the layout's arrays and the train/val split of them.
 PEAK_COPIES = 3
 # Images are never held whole (data/images.py): the most a stage resizes at once is a chunk of the split it reads
-# (KerasRunner.predict's 256), next to the model's own copy of it.
+# (at most 256 samples, fewer for large inputs: the runners' predict), next to the model's own copy of it.
 CHUNK, CHUNK_COPIES = 256, 2
 
 

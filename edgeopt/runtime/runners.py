@@ -38,6 +38,8 @@ class KerasRunner:
         self.model = model
 
     def predict(self, x: np.ndarray, chunk: int = 256) -> np.ndarray:
+        # at most 4 MB of input per chunk: a 224 px batch of 64 holds gigabytes of activations
+        chunk = max(1, min(chunk, (4 << 20) // (4 * int(np.prod(x.shape[1:])) or 1)))
         return np.concatenate(
             [np.asarray(self.model(x[s : s + chunk], training=False)) for s in range(0, len(x), chunk)]
         ).astype(np.float32)

@@ -1,5 +1,6 @@
-"""The streamed ONNX diagnosis gives qdq_loss_debug's figures without holding every activation, and works where
-qdq_loss_debug's compute_activation_error stops (MobileNetV3: tensors with no float twin)."""
+"""The streamed ONNX diagnosis gives qdq_loss_debug's figures (to 1e-4 relative: it computes in float32, as the
+runtime does, where the reference uses float64) without holding every activation, and works where qdq_loss_debug's
+compute_activation_error stops (MobileNetV3: tensors with no float twin)."""
 
 from __future__ import annotations
 
@@ -51,10 +52,10 @@ def test_streamed_figures_equal_qdq_loss_debug(tmp_path):
     for t, m in expected.items():
         f = np.concatenate([a.ravel() for a in m["float"]]).astype(np.float64)
         noise = f - _fake_quant(f, *scales[t])
-        assert rows[t]["signal_power"] == pytest.approx(np.mean(f**2), rel=1e-9)
-        assert rows[t]["noise_power"] == pytest.approx(np.mean(noise**2), rel=1e-9, abs=1e-30)
-        assert rows[t]["ort_qdq_err_db"] == pytest.approx(errors[t]["qdq_err"], abs=1e-4)
-        assert rows[t]["ort_xmodel_err_db"] == pytest.approx(errors[t]["xmodel_err"], abs=1e-4)
+        assert rows[t]["signal_power"] == pytest.approx(np.mean(f**2), rel=1e-5)
+        assert rows[t]["noise_power"] == pytest.approx(np.mean(noise**2), rel=1e-4, abs=1e-30)
+        assert rows[t]["ort_qdq_err_db"] == pytest.approx(errors[t]["qdq_err"], abs=1e-3)
+        assert rows[t]["ort_xmodel_err_db"] == pytest.approx(errors[t]["xmodel_err"], abs=1e-3)
 
 
 def test_mobilenet_v3_diagnosis_where_qdq_loss_debug_fails(tmp_path):

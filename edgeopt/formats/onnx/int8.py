@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from pathlib import Path
 
 from edgeopt.autoquant import chains
@@ -20,6 +21,7 @@ def follow(f, float_path: Path, path: Path) -> tuple[Path, dict | None, dict | N
     diagnosis, ranking, keep_float = None, [], None
     c = f.cfg
     if f.diagnose:
+        start = time.perf_counter()
         try:
             with tempfile.TemporaryDirectory(prefix="edgeopt-diag-") as work:
                 qdq = path
@@ -38,7 +40,7 @@ def follow(f, float_path: Path, path: Path) -> tuple[Path, dict | None, dict | N
                 ranking = donnx.sensitivity(float_path, qdq, f.x_diag, f.layers)
             graph = donnx.graph(float_path)
             keep_float = lambda row: graph.keep_float(row["tensor"])  # noqa: E731
-            diagnosis = f.describe("onnxruntime qdq_loss_debug", ranking)
+            diagnosis = f.describe("onnxruntime qdq_loss_debug", ranking, time.perf_counter() - start)
             if c.onnx_format != "qdq":
                 diagnosis["note"] = "measured on a QDQ twin with the same settings"
         except EdgeoptError as exc:

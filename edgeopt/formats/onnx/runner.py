@@ -23,6 +23,8 @@ class OnnxRunner:
         self._feed: dict | None = None
 
     def predict(self, x: np.ndarray, chunk: int = 64) -> np.ndarray:
+        # at most 4 MB of input per chunk: a 224 px batch of 64 holds gigabytes of activations
+        chunk = max(1, min(chunk, (4 << 20) // (4 * int(np.prod(x.shape[1:])) or 1)))
         outs = [
             self.session.run(None, {self._input: x[s : s + chunk].astype(np.float32)})[0]
             for s in range(0, len(x), chunk)

@@ -74,16 +74,18 @@ def selective_int8(make_converter: Callable, calibration: np.ndarray, denylist: 
         return dbg.get_nondebug_quantized_model()
 
 
-def sensitivity(make_converter: Callable, calibration: np.ndarray, x: np.ndarray, layers: set[str]):
+def sensitivity(
+    make_converter: Callable, calibration: np.ndarray, x: np.ndarray, layers: set[str], float_model: bytes | None = None
+):
     """(ranked rows, graph) for the int8 conversion of `make_converter()` calibrated on `calibration`,
-    measured on samples `x`."""
+    measured on samples `x`; `float_model` is make_converter().convert() when the caller has it already."""
     dbg = debugger(make_converter, calibration, x)
     with captured_native_stderr("TFLite quantization debugger"):
         dbg.run()
     buf = io.StringIO()
     dbg.layer_statistics_dump(buf)
     stats = list(csv.DictReader(io.StringIO(buf.getvalue())))
-    float_model = make_converter().convert()
+    float_model = float_model or make_converter().convert()
     power = _float_power(float_model, x, {row["tensor_name"] for row in stats})
     rows = []
     for row in stats:

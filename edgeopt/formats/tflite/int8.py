@@ -4,6 +4,7 @@ fallback attempts the accuracy budget may search (cheapest first; edgeopt.autoqu
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from edgeopt.atomic import write_bytes
@@ -13,19 +14,21 @@ from edgeopt.errors import EdgeoptError
 log = logging.getLogger(__name__)
 
 
-def follow(f, path: Path) -> tuple[Path, dict | None, dict | None]:
-    """(kept file, diagnosis, budget summary) for a post-training int8 .tflite file."""
+def follow(f, path: Path, float_model: bytes | None = None) -> tuple[Path, dict | None, dict | None]:
+    """(kept file, diagnosis, budget summary) for a post-training int8 .tflite file; `float_model`: the float
+    conversion of the same model, if already made."""
     from edgeopt.formats.tflite.convert import converter_for
     from edgeopt.formats.tflite.diagnose import sensitivity
 
     diagnosis, ranking, keep_float = None, [], None
     if f.diagnose:
+        start = time.perf_counter()
         try:
             ranking, graph = sensitivity(
-                lambda: converter_for(f.model, f.saved_model), f.calibration, f.x_diag, f.layers
+                lambda: converter_for(f.model, f.saved_model), f.calibration, f.x_diag, f.layers, float_model
             )
             keep_float = lambda row: graph.keep_float(row["node"])  # noqa: E731
-            diagnosis = f.describe("TFLite QuantizationDebugger", ranking)
+            diagnosis = f.describe("TFLite QuantizationDebugger", ranking, time.perf_counter() - start)
         except EdgeoptError as exc:
             diagnosis = {"error": str(exc)}
             log.warning("export: TFLite per-layer diagnosis failed: %s", exc)

@@ -60,6 +60,8 @@ class TFLiteRunner:
             self._batch = batch
 
     def predict(self, x: np.ndarray, chunk: int = 64) -> np.ndarray:
+        # at most 4 MB of input per chunk: a 224 px batch of 64 holds gigabytes of activations
+        chunk = max(1, min(chunk, (4 << 20) // (4 * int(np.prod(x.shape[1:])) or 1)))
         outs = []
         for start in range(0, len(x), chunk):
             part = x[start : start + chunk]

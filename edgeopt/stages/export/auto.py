@@ -65,15 +65,16 @@ class Int8Follow:
 
         return search(path, attempts if self.cfg.strategy == "auto" else [], self.evaluator(), self.x_budget)
 
-    def describe(self, tool: str, ranking: list[dict]) -> dict:
-        """The diagnosis entry of an artifact: the tool, the samples it ran on and the ranking."""
+    def describe(self, tool: str, ranking: list[dict], seconds: float) -> dict:
+        """The diagnosis entry of an artifact: the tool, the samples it ran on, what it cost and the ranking."""
         samples = len(self.x_diag)
         if ranking:
             top = ranking[0]
             log.info(
-                "export: most sensitive tensor (%s): %s, SQNR %.1f dB",
+                "export: most sensitive tensor (%s, %.1f s): %s, SQNR %.1f dB",
                 tool,
+                seconds,
                 top["layer"] or top["tensor"],
                 top["sqnr_db"],
             )
-        return {"tool": tool, "samples": samples, "metric": "sqnr_db", "layers": ranking}
+        return {"tool": tool, "samples": samples, "seconds": round(seconds, 2), "metric": "sqnr_db", "layers": ranking}
