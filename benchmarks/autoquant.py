@@ -66,13 +66,13 @@ def _qat_onnx_levels(work: Path) -> dict:
     from edgeopt.data import load_dataset
     from edgeopt.formats.onnx.convert import export_onnx_qat
     from edgeopt.models.io import load_keras_model
-    from edgeopt.recipe.schema import DataConfig
+    from edgeopt.recipe.schema import DataConfig, QuantizeConfig
     from edgeopt.recipe.stage_configs import QatSettings
 
     qat_settings = QatSettings(epochs=2, learning_rate=1e-4, batch_size=32, pruned=False, clustered=False)
     ds = load_dataset(DataConfig(image_size=16, channels=1), seed=0)
     qat, _, _ = train_qat(load_keras_model(work / "hostile.keras"), ds, qat_settings, 0)
-    export_onnx_qat(qat, work / "qat.onnx", 17)
+    export_onnx_qat(qat, work / "qat.onnx", 17, ds.x_train[:100], QuantizeConfig())
     out = {}
     for level in ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_ALL"):
         options = ort.SessionOptions()

@@ -74,7 +74,8 @@ def bench(
     output,
     as_json,
 ):
-    """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count."""
+    """Measure batch-1 latency of MODELS (.tflite / .onnx). Ratios are to the first model, per thread count; each
+    quantized file is also set against the float file of its format, and explained when it is slower."""
     from edgeopt.inspect.safety import precheck
     from edgeopt.runtime.bench import run_bench
     from edgeopt.runtime.targets import MeasureSettings
@@ -89,6 +90,10 @@ def bench(
         settings,
         parse(device, timeout=timeout, untrusted=True, memory_mb=memory_mb),
     )
+    from edgeopt.runtime.pairs import pair_results
+
+    # Explanations profile the files here: only for measurements made here
+    result["pairs"] = pair_results(result, explain=result["target"] == "local")
     text = json.dumps(result, indent=2)
     if output:
         from edgeopt.atomic import write_text
@@ -140,3 +145,11 @@ def bench(
         )
     Console(file=sys.stdout, width=max(140, Console().width)).print(table)
     click.echo("'vs first': first model's p50 / this p50 (same threads). 'harness': p50 / bare invoke()/run() p50.")
+    for p in result["pairs"]:
+        verdict = "faster" if p["ratio"] < 1 else "SLOWER"
+        click.echo(
+            f"{p['format']}: {Path(p['quantized']).name} takes {p['ratio']:.2f}x the {p['ratio_of'][:-3]} of "
+            f"{Path(p['float']).name} ({p['threads']} thread(s)): {verdict} than float"
+        )
+        for reason in p.get("slower_than_float", {}).get("reasons", []):
+            click.echo(f"  why: {reason}")

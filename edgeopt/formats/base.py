@@ -46,6 +46,10 @@ class Format:
         """The compute operators of read()'s `contents` that run in float (an int8 file's float islands)."""
         raise NotImplementedError
 
+    def is_integer(self, contents: dict) -> bool:
+        """Whether read()'s `contents` describe a quantized file (integer compute), not a float one."""
+        raise NotImplementedError
+
     def runner(self, path: Path, threads: int = 1):
         """A runtime.runners.Runner on the official runtime."""
         raise NotImplementedError

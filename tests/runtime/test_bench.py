@@ -101,3 +101,24 @@ def test_a_users_model_the_runtime_cannot_load_is_exit_3_naming_it(tmp_path):
 def test_bad_thread_list_is_a_usage_error(files):
     result = CliRunner().invoke(cli, ["bench", str(files / "f32.tflite"), "--threads", "0,x"])
     assert result.exit_code == 2 and "thread" in result.output
+
+
+def test_bench_pairs_each_int8_file_with_the_float_file_of_its_format(files):
+    """Whatever the order given, int8 TFLite is set against float32 TFLite and int8 ONNX against float32 ONNX; an
+    int8 file that measures slower comes with the runtime's reasons."""
+    args = ["bench", *(str(files / n) for n in ("i8.onnx", "f32.tflite", "i8.tflite", "f32.onnx"))]
+    result = CliRunner().invoke(cli, [*args, "--rounds", "1", "--min-runs", "20", "--min-seconds", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    pairs = {p["format"]: p for p in data["pairs"]}
+    assert set(pairs) == {"tflite", "onnx"} and len(data["pairs"]) == 2
+    p50 = {r["model"].rsplit("/", 1)[-1]: r["p50_ms"] for r in data["results"]}
+    for fmt, suffix in (("tflite", "tflite"), ("onnx", "onnx")):
+        p = pairs[fmt]
+        assert p["quantized"].endswith(f"i8.{suffix}") and p["float"].endswith(f"f32.{suffix}")
+        assert p["ratio"] == pytest.approx(p50[f"i8.{suffix}"] / p50[f"f32.{suffix}"])
+        assert ("slower_than_float" in p) == (p["ratio"] > 1)
+        if p["ratio"] > 1:
+            assert p["slower_than_float"]["reasons"], p
+    text = CliRunner().invoke(cli, [*args, "--rounds", "1", "--min-runs", "20", "--min-seconds", "0"]).output
+    assert "i8.tflite takes" in text and "of f32.tflite" in text and "i8.onnx takes" in text

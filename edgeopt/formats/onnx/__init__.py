@@ -31,6 +31,11 @@ class OnnxFormat(Format):
         # What onnxruntime runs in float after fusing Q/DQ pairs, not what the file asks for.
         return contents.get("executed_float_compute_ops", [])
 
+    def is_integer(self, contents: dict) -> bool:
+        # Q/DQ pairs (static QDQ), or the QOperator / dynamic-quantization integer kernels
+        ops = contents.get("op_counts", {})
+        return contents.get("qdq_nodes", 0) > 0 or any(o.startswith("QLinear") or o.endswith("Integer") for o in ops)
+
     def runner(self, path: Path, threads: int = 1):
         from edgeopt.formats.onnx.runner import OnnxRunner
 

@@ -86,9 +86,28 @@ def quantize_onnx_dynamic(float_path: Path, path: Path, weights: str = "int8") -
         quantize_dynamic(prepared, out, weight_type=QuantType.QInt8 if weights == "int8" else QuantType.QUInt8)
 
 
-def export_onnx_qat(qat_model, path: Path, opset: int) -> None:
-    """tf2onnx turns tfmot's fake-quant nodes into QuantizeLinear/DequantizeLinear: the QAT ranges reach ONNX."""
-    export_onnx_float(qat_model, path, opset)
+def export_onnx_qat(qat_model, path: Path, opset: int, calibration: np.ndarray, q) -> dict:
+    """The QAT model's learned activation ranges in onnxruntime's own QDQ layout (formats/onnx/qat_ranges.py),
+    with the quantize section's ONNX settings; `calibration` covers any tensor QAT gave no range."""
+    from edgeopt.formats.onnx.qat_ranges import lift_qdq, overrides
+
+    with tempfile.TemporaryDirectory(prefix="edgeopt-qat-onnx-") as work:
+        tf2onnx_file, lifted = Path(work) / "tf2onnx.onnx", Path(work) / "lifted.onnx"
+        export_onnx_float(qat_model, tf2onnx_file, opset)  # tfmot's fake-quant nodes become Q/DQ pairs
+        ranges = lift_qdq(tf2onnx_file, lifted)
+        quantize_onnx_int8(
+            lifted,
+            path,
+            calibration,
+            q.per_channel,
+            q.onnx_activations,
+            q.onnx_weights,
+            q.onnx_format,
+            "minmax",
+            overrides=overrides(ranges),
+        )
+    log.info("export: ONNX int8 from QAT: %d learned activation ranges, onnxruntime's QDQ layout", len(ranges))
+    return {"qat_ranges": len(ranges)}
 
 
 def quantize_onnx_int8(
@@ -101,8 +120,10 @@ def quantize_onnx_int8(
     quant_format: str = "qdq",
     method: str = "minmax",
     nodes_to_exclude: list[str] | None = None,
+    overrides: dict | None = None,
 ) -> None:
-    """Static quantization; activations uint8/int8, or int16 (16x8, upgrades the model to opset 21)."""
+    """Static quantization; activations uint8/int8, or int16 (16x8, upgrades the model to opset 21).
+    `overrides`: onnxruntime TensorQuantOverrides (scales fixed ahead of calibration, e.g. QAT's)."""
     from onnxruntime.quantization import (
         CalibrationMethod,
         QuantFormat,
@@ -133,4 +154,5 @@ def quantize_onnx_int8(
             weight_type=qtype[weights],
             calibrate_method=calib,
             nodes_to_exclude=nodes_to_exclude or [],
+            extra_options={"TensorQuantOverrides": overrides} if overrides else None,
         )

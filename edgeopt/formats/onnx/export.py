@@ -1,6 +1,6 @@
 """The ONNX files of one export stage run: tf2onnx's float32 file, then onnxruntime's dynamic and static int8
-quantization of it (or tf2onnx's Q/DQ file of the QAT model); a post-training int8 file is followed by its
-per-layer diagnosis and the accuracy budget (formats/onnx/int8.py)."""
+quantization of it (or, from a QAT model, its learned ranges in onnxruntime's layout); a post-training int8 file
+is followed by its per-layer diagnosis and the accuracy budget (formats/onnx/int8.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def export(job: ExportJob, precisions: list[str]) -> None:
     if "int8" in precisions:
         files["onnx_int8"] = "model_int8.onnx"
         if job.qat_model is not None:
-            export_onnx_qat(job.qat_model, out(files["onnx_int8"]), job.opset)
+            export_onnx_qat(job.qat_model, out(files["onnx_int8"]), job.opset, job.calibration, q)
         else:
             quantize_onnx_int8(
                 out(float_file),

@@ -89,6 +89,6 @@ def onnx_attempts(inp: chains.Inputs, float_path: Path, opset: int) -> list[chai
             chains.more_samples(inp, quantize(cal=inp.more_calibration)),
             *chains.float_steps(inp, lambda nodes: quantize(exclude=nodes)),
             chains.Attempt("16x8", "int16x8", quantize(activations="int16"), precision="int16x8", suffix="_int16x8"),
-            chains.qat_attempt(inp, lambda qat, path: export_onnx_qat(qat, path, opset)),
+            chains.qat_attempt(inp, lambda qat, path: export_onnx_qat(qat, path, opset, inp.calibration, c)),
         ],
     )

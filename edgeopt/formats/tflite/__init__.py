@@ -30,6 +30,9 @@ class TFLiteFormat(Format):
     def float_compute_ops(self, contents: dict) -> list[str]:
         return contents.get("float_compute_ops", [])
 
+    def is_integer(self, contents: dict) -> bool:
+        return contents.get("int8_compute_share", 0) > 0
+
     def runner(self, path: Path, threads: int = 1):
         from edgeopt.formats.tflite.runner import TFLiteRunner
 
