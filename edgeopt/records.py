@@ -18,6 +18,7 @@ class Artifact(TypedDict):
     contents: dict[str, Any]  # the format backend's read(): inputs, outputs, op_counts, float compute ops...
     diagnosis: NotRequired[dict[str, Any] | None]  # post-training int8: per-layer SQNR ranking
     budget: NotRequired[dict[str, Any] | None]  # quantize.max_drop: the attempts and the one kept
+    speed: NotRequired[dict[str, Any]]  # quantize.speed_fallback: operators kept float for speed, and the measurement
 
 
 class VerifyEntry(TypedDict):

@@ -284,6 +284,13 @@ class QuantizeConfig(_Section):
         True, description="Rank the layers of each post-training int8 file by quantization SQNR (in the report)."
     )
     diagnose_samples: int = Field(64, ge=1, le=10_000, description="Samples the per-layer diagnosis runs on.")
+    speed_fallback: bool = Field(
+        True,
+        description="Post-training int8 TFLite: when the file holds operators XNNPACK runs only in float "
+        "(HARD_SWISH, standalone RELU/RELU6, AVERAGE_POOL_2D), also quantize with them kept float inside the "
+        "delegated graph, and keep that file if it measures faster here (1 thread, XNNPACK) within the budget "
+        "(max_drop, else 1 point). The report says what was kept float and why.",
+    )
 
 
 class ExportFiles(_Section):

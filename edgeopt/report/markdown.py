@@ -179,6 +179,10 @@ def render_markdown(report: dict) -> str:
                 f"{'pass' if g['passed'] else '**FAIL**'} |"
             )
     for a in report["artifacts"]:
+        speed = a.get("speed")
+        if speed and speed.get("reason"):
+            head = "kept float for speed" if speed.get("kept") else "speed variant not kept"
+            lines += ["", f"**{a['name']}: {head}.** {speed['reason']}."]
         why = (a.get("latency") or {}).get("slower_than_float32")
         if why:
             lines += ["", f"**{a['name']} is slower than its float32 file.** " + "; ".join(why["reasons"]) + "."]

@@ -50,11 +50,20 @@ def _quant_converter(make_converter: Callable, calibration: np.ndarray):
     return converter
 
 
-def debugger(make_converter: Callable, calibration: np.ndarray, x: np.ndarray, denylist: list[str] | None = None):
-    """A QuantizationDebugger over a fresh converter; `denylist` keeps those op outputs in float."""
+def debugger(
+    make_converter: Callable,
+    calibration: np.ndarray,
+    x: np.ndarray,
+    denylist: list[str] | None = None,
+    denylist_ops: list[str] | None = None,
+):
+    """A QuantizationDebugger over a fresh converter; `denylist` keeps those op outputs in float, `denylist_ops`
+    every operator of those types."""
     from edgeopt._keras import tf
 
-    options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=denylist or None, fully_quantize=True)
+    options = tf.lite.experimental.QuantizationDebugOptions(
+        denylisted_nodes=denylist or None, denylisted_ops=denylist_ops or None, fully_quantize=True
+    )
     try:
         with captured_native_stderr("TFLite quantization debugger"), warnings.catch_warnings():
             # The debugger runs its model on tf.lite.Interpreter internally; edgeopt's own runs use ai_edge_litert.
@@ -67,9 +76,12 @@ def debugger(make_converter: Callable, calibration: np.ndarray, x: np.ndarray, d
         raise ToolchainError(f"TFLite quantization debugger failed: {type(exc).__name__}: {exc}") from exc
 
 
-def selective_int8(make_converter: Callable, calibration: np.ndarray, denylist: list[str]) -> bytes:
-    """An int8 model with the `denylist` op outputs kept in float (float32 input and output)."""
-    dbg = debugger(make_converter, calibration, calibration[:1], denylist)
+def selective_int8(
+    make_converter: Callable, calibration: np.ndarray, denylist: list[str], denylist_ops: list[str] | None = None
+) -> bytes:
+    """An int8 model with the `denylist` op outputs (and all `denylist_ops` operators) kept in float (float32
+    input and output)."""
+    dbg = debugger(make_converter, calibration, calibration[:1], denylist, denylist_ops)
     with captured_native_stderr("TFLite selective quantization"):
         return dbg.get_nondebug_quantized_model()
 

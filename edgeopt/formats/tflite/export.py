@@ -26,7 +26,7 @@ def export(job: ExportJob, precisions: list[str]) -> None:
             raise ToolchainError(
                 f"{job.files[name]}: int8 export still has float compute operators {contents['float_compute_ops']}"
             )
-        after = None
+        after, speed = None, None
         if precision == "int8" and job.follow is not None:
             from edgeopt.formats.tflite.int8 import follow
 
@@ -34,8 +34,16 @@ def export(job: ExportJob, precisions: list[str]) -> None:
             if kept.name != job.files[name]:  # a fallback was kept: describe that file (its float ops are on purpose)
                 job.files[name] = kept.name
                 contents = read_tflite(kept).to_dict()
+            elif q.speed_fallback:
+                from edgeopt.formats.tflite.speed import speed_variant
+
+                _, speed = speed_variant(job.follow, path, contents, threads=1, xnnpack=True)
+                if speed and speed["kept"]:
+                    contents = read_tflite(path).to_dict()
             after = (budget, diagnosis)
         job.record(name, "tflite", precision, contents, after)
+        if after is not None and speed:
+            job.artifacts[-1]["speed"] = speed
 
 
 def _float_twin(job: ExportJob):

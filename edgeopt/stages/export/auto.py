@@ -34,6 +34,27 @@ class Int8Follow:
         reference = KerasRunner(self.model).predict(self.x_budget)
         return Evaluator(reference, self.y_budget, self.cfg.max_drop, self.cfg.drop_type, self.cfg.budget_split)
 
+    def interleaved_p50(self, files: list[Path], threads: int) -> dict[Path, float]:
+        """p50 of each file on this machine, 3 interleaved rounds in child processes (the bench stage's way)."""
+        from edgeopt.runtime.bench import run_bench
+        from edgeopt.runtime.targets import LocalTarget, MeasureSettings
+
+        settings = MeasureSettings.defaults(min_runs=50, min_seconds=0.3)
+        result = run_bench(files, [threads], 3, settings, LocalTarget())
+        by = {r["model"]: r for r in result["results"]}
+        return {p: by[str(p)]["p50_ms"] for p in files}
+
+    @cache  # noqa: B019
+    def speed_evaluator(self):
+        """The budget's evaluator; without a max_drop, a 1-point budget (formats/tflite/speed.py)."""
+        if self.cfg.max_drop is not None:
+            return self.evaluator()
+        from edgeopt.autoquant.search import Evaluator
+        from edgeopt.runtime.runners import KerasRunner
+
+        reference = KerasRunner(self.model).predict(self.x_budget)
+        return Evaluator(reference, self.y_budget, 0.01, "absolute", self.cfg.budget_split)
+
     @cache  # noqa: B019
     def more_calibration(self):
         from edgeopt.data.calibration import calibration_samples
