@@ -24,7 +24,10 @@ def main() -> None:
     run_dir = Path(report["run_dir"])
     files = {a["name"]: run_dir / a["file"] for a in report["artifacts"]}
     order = ["tflite_float32", "tflite_int8", "onnx_float32", "onnx_int8"]
-    result = run_bench([files[n] for n in order], threads=[1, 2], rounds=5, min_runs=200, min_seconds=1.0)
+    from edgeopt.runtime.targets import MeasureSettings
+
+    settings = MeasureSettings.defaults(min_runs=200, min_seconds=1.0)
+    result = run_bench([files[n] for n in order], threads=[1, 2], rounds=5, settings=settings)
     rows = {(Path(r["model"]).name, r["threads"]): r for r in result["results"]}
     ratios = {}
     for fmt, ext in (("tflite", "tflite"), ("onnx", "onnx")):

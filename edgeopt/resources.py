@@ -44,3 +44,27 @@ def available_memory() -> tuple[int, str]:
 
 def gib(n: float) -> str:
     return f"{n / 2**30:,.1f} GiB"
+
+
+# Peak resident memory of a whole `edgeopt optimize` run (default recipe: TFLite + ONNX, int8, per-layer diagnosis)
+# against the model's parameters, fitted to benchmarks/results/scale.json at 224 px: MobileNetV3-Small 2.1 GB,
+# MobileNetV2 2.4 GB, MobileNetV3-Large 3.0 GB, ResNet-50 9.9 GB (the converters' graph copies grow with the weights).
+PEAK_BASE_BYTES, PEAK_BYTES_PER_PARAM = 1.6e9, 350.0
+
+
+def expected_peak(parameters: int) -> float:
+    """Bytes a default optimize run of a model this size is expected to need at its peak."""
+    return PEAK_BASE_BYTES + PEAK_BYTES_PER_PARAM * parameters
+
+
+def memory_warning(parameters: int) -> str | None:
+    """Why this run may not fit in memory here (said up front, before the export stage), or None."""
+    need = expected_peak(parameters)
+    have, bound = available_memory()
+    if need <= have:
+        return None
+    return (
+        f"a model of {parameters / 1e6:,.1f}M parameters needed about {gib(need)} at its peak in measured runs "
+        f"(benchmarks/scale.py), and {bound} here is {gib(have)}: the export stage may run out of memory; "
+        "quantize.diagnose: false lowers it"
+    )

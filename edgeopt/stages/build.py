@@ -44,6 +44,11 @@ def run(ctx: StageContext) -> StageOutput:
         save_keras_model(model, ctx.out("model.keras"))
     params = int(model.count_params())
     log.info("build: %s, %s parameters, input %s", model.name, f"{params:,}", data["input_shape"])
+    from edgeopt.resources import memory_warning
+
+    warning = memory_warning(params)
+    if warning:
+        log.warning("build: %s", warning)
     return StageOutput({"model": "model.keras"}, {"name": model.name, **source, "parameters": params})
 
 
