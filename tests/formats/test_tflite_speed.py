@@ -26,7 +26,7 @@ def test_hard_swish_kept_float_gives_one_xnnpack_partition(tmp_path):
     rng = np.random.default_rng(0)
     x, y = rng.random((24, 96, 96, 3), dtype=np.float32), rng.integers(0, 4, 24)
     path = tmp_path / "model_int8.tflite"
-    export_tflite(model, path, "int8", x, io="float32")
+    export_tflite(model, path, "int8", x)  # int8 input and output, the recipe default
     contents = read_tflite(path).to_dict()
     assert float_only_ops(contents).get("HARD_SWISH", 0) > 5
     before = partitions(path)
@@ -42,7 +42,7 @@ def test_hard_swish_kept_float_gives_one_xnnpack_partition(tmp_path):
         interleaved_p50=lambda files, threads: Int8Follow.interleaved_p50(None, files, threads),
     )
     original = path.read_bytes()
-    kept, entry = speed_variant(follow, path, contents, threads=1, xnnpack=True)
+    kept, entry = speed_variant(follow, path, contents, threads=1, xnnpack=True, io="int8")
     assert kept == path and entry["tried"] == ["HARD_SWISH"]
     assert entry["xnnpack_partitions"] == {"int8": before, "variant": 1}
     faster = entry["p50_ms"]["variant"] <= 0.95 * entry["p50_ms"]["int8"]
@@ -53,7 +53,8 @@ def test_hard_swish_kept_float_gives_one_xnnpack_partition(tmp_path):
         assert path.read_bytes() != original
     else:
         assert path.read_bytes() == original
+    assert [t["dtype"] for t in after["inputs"] + after["outputs"]] == ["INT8", "INT8"]  # the file's interface kept
     assert not (tmp_path / "model_int8_speed.tflite").exists()
 
-    plain = speed_variant(follow, path, {"op_counts": {"CONV_2D": 3}}, threads=1, xnnpack=True)
+    plain = speed_variant(follow, path, {"op_counts": {"CONV_2D": 3}}, threads=1, xnnpack=True, io="int8")
     assert plain == (path, None)  # nothing XNNPACK runs only in float: no variant, no measurement

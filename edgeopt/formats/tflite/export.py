@@ -37,7 +37,7 @@ def export(job: ExportJob, precisions: list[str]) -> None:
             elif q.speed_fallback:
                 from edgeopt.formats.tflite.speed import speed_variant
 
-                _, speed = speed_variant(job.follow, path, contents, threads=1, xnnpack=True)
+                _, speed = speed_variant(job.follow, path, contents, threads=1, xnnpack=True, io=q.tflite_io)
                 if speed and speed["kept"]:
                     contents = read_tflite(path).to_dict()
             after = (budget, diagnosis)

@@ -38,8 +38,24 @@ def float_only_ops(contents: dict) -> dict[str, int]:
     return {op: counts[op] for op in XNNPACK_FLOAT_ONLY if counts.get(op)}
 
 
-def speed_variant(f, path: Path, contents: dict, threads: int, xnnpack: bool) -> tuple[Path, dict | None]:
-    """(file to keep, the report's "speed" entry or None) for the post-training int8 file `path`."""
+def with_io(variant: Path, io: str) -> None:
+    """Give the variant the plain file's integer input and output (the quantizer writes float32 I/O), with
+    TensorFlow Lite's own modify_model_interface tool, in place."""
+    if io == "float32":
+        return
+    from ai_edge_litert.schema_py_generated import TensorType
+    from tensorflow.lite.tools.optimize.python import _pywrap_modify_model_interface as tool
+
+    kind = TensorType.INT8 if io == "int8" else TensorType.UINT8
+    out = variant.with_name(variant.stem + "_io.tflite")
+    if tool.modify_model_interface(str(variant), str(out), kind, kind) != 0:
+        raise RuntimeError(f"modify_model_interface could not give {variant.name} {io} input and output")
+    out.replace(variant)
+
+
+def speed_variant(f, path: Path, contents: dict, threads: int, xnnpack: bool, io: str) -> tuple[Path, dict | None]:
+    """(file to keep, the report's "speed" entry or None) for the post-training int8 file `path`, whose input and
+    output type is `io` (the variant gets the same)."""
     from edgeopt.atomic import write_bytes
     from edgeopt.formats.tflite.convert import converter_for
     from edgeopt.formats.tflite.diagnose import selective_int8
