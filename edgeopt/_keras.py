@@ -30,4 +30,11 @@ def keras3():
     return k3
 
 
-__all__ = ["SafeModeScope", "keras", "keras3", "tf"]
+def tflite_interface_tool():
+    """TensorFlow Lite's modify_model_interface (sets a quantized file's input/output type), not in tf's public API."""
+    from tensorflow.lite.tools.optimize.python import _pywrap_modify_model_interface as tool
+
+    return tool
+
+
+__all__ = ["SafeModeScope", "keras", "keras3", "tf", "tflite_interface_tool"]

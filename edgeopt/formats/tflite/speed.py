@@ -44,7 +44,10 @@ def with_io(variant: Path, io: str) -> None:
     if io == "float32":
         return
     from ai_edge_litert.schema_py_generated import TensorType
-    from tensorflow.lite.tools.optimize.python import _pywrap_modify_model_interface as tool
+
+    from edgeopt._keras import tflite_interface_tool
+
+    tool = tflite_interface_tool()
 
     kind = TensorType.INT8 if io == "int8" else TensorType.UINT8
     out = variant.with_name(variant.stem + "_io.tflite")
