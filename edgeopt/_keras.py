@@ -30,11 +30,23 @@ def keras3():
     return k3
 
 
-def tflite_interface_tool():
-    """TensorFlow Lite's modify_model_interface (sets a quantized file's input/output type), not in tf's public API."""
-    from tensorflow.lite.tools.optimize.python import _pywrap_modify_model_interface as tool
+def tflite_quantizer():
+    """The steps TFLiteConverter.convert() runs after calibration (tensorflow.lite.python internals, which the
+    QuantizationDebugger calls too): mlir_quantize, deduplicate_readonly_buffers, and the conversion-metadata
+    helpers; edgeopt.formats.tflite.calibrated replays them on one calibrated model."""
+    from types import SimpleNamespace
 
-    return tool
+    from tensorflow.lite.python import convert, util
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    return SimpleNamespace(
+        mlir_quantize=convert.mlir_quantize,
+        deduplicate=convert.deduplicate_readonly_buffers,
+        to_object=flatbuffer_utils.convert_bytearray_to_object,
+        to_bytes=flatbuffer_utils.convert_object_to_bytearray,
+        model_hash=util.get_model_hash,
+        add_metadata=util.populate_conversion_metadata,
+    )
 
 
-__all__ = ["SafeModeScope", "keras", "keras3", "tf", "tflite_interface_tool"]
+__all__ = ["SafeModeScope", "keras", "keras3", "tf", "tflite_quantizer"]

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 def test_hard_swish_kept_float_gives_one_xnnpack_partition(tmp_path):
     from edgeopt._keras import keras
     from edgeopt.autoquant.search import Evaluator
-    from edgeopt.formats.tflite.convert import export_tflite
+    from edgeopt.formats.tflite.calibrated import Calibrated
+    from edgeopt.formats.tflite.convert import configured_converter
     from edgeopt.formats.tflite.read import read_tflite
     from edgeopt.formats.tflite.speed import float_only_ops, partitions, speed_variant
     from edgeopt.models import create_model
@@ -26,7 +27,8 @@ def test_hard_swish_kept_float_gives_one_xnnpack_partition(tmp_path):
     rng = np.random.default_rng(0)
     x, y = rng.random((24, 96, 96, 3), dtype=np.float32), rng.integers(0, 4, 24)
     path = tmp_path / "model_int8.tflite"
-    export_tflite(model, path, "int8", x)  # int8 input and output, the recipe default
+    calibrated = Calibrated(configured_converter(model, "int8", x))  # int8 input and output, the recipe default
+    path.write_bytes(calibrated.deployable())
     contents = read_tflite(path).to_dict()
     assert float_only_ops(contents).get("HARD_SWISH", 0) > 5
     before = partitions(path)
@@ -42,7 +44,7 @@ def test_hard_swish_kept_float_gives_one_xnnpack_partition(tmp_path):
         interleaved_p50=lambda files, threads: Int8Follow.interleaved_p50(None, files, threads),
     )
     original = path.read_bytes()
-    kept, entry = speed_variant(follow, path, contents, threads=1, xnnpack=True, io="int8")
+    kept, entry = speed_variant(follow, path, calibrated, contents, threads=1, xnnpack=True)
     assert kept == path and entry["tried"] == ["HARD_SWISH"]
     assert entry["xnnpack_partitions"] == {"int8": before, "variant": 1}
     faster = entry["p50_ms"]["variant"] <= 0.95 * entry["p50_ms"]["int8"]
@@ -56,5 +58,5 @@ def test_hard_swish_kept_float_gives_one_xnnpack_partition(tmp_path):
     assert [t["dtype"] for t in after["inputs"] + after["outputs"]] == ["INT8", "INT8"]  # the file's interface kept
     assert not (tmp_path / "model_int8_speed.tflite").exists()
 
-    plain = speed_variant(follow, path, {"op_counts": {"CONV_2D": 3}}, threads=1, xnnpack=True, io="int8")
+    plain = speed_variant(follow, path, calibrated, {"op_counts": {"CONV_2D": 3}}, threads=1, xnnpack=True)
     assert plain == (path, None)  # nothing XNNPACK runs only in float: no variant, no measurement

@@ -38,17 +38,35 @@ def converter_for(model, saved_model: Path | None = None):
     return tf.lite.TFLiteConverter.from_saved_model(str(saved_model)) if saved_model else _converter(model)
 
 
-def export_tflite(
+def export_tflite(model, path: Path, precision: str, calibration=None, saved_model=None, **options) -> None:
+    """Convert `model` (or, for Keras 3 models, the SavedModel it was exported to) to a .tflite file; the
+    arguments are configured_converter's."""
+    converter = configured_converter(model, precision, calibration, saved_model, **options)
+    write_bytes(path, run_converter(converter, f"TFLite {precision}"))
+
+
+def run_converter(converter, what: str) -> bytes:
+    """converter.convert(), its native log captured and its zoo of exception types (ConverterError,
+    RuntimeError, ...) raised as one ToolchainError."""
+    try:
+        with captured_native_stderr(f"{what} converter"), warnings.catch_warnings():
+            # int8 I/O without input statistics is what we ask for; the scale comes from calibration.
+            warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
+            return converter.convert()
+    except Exception as exc:
+        raise ToolchainError(f"{what} conversion failed: {type(exc).__name__}: {exc}") from exc
+
+
+def configured_converter(
     model,
-    path: Path,
     precision: str,
     calibration: np.ndarray | None = None,
     saved_model: Path | None = None,
     io: str = "int8",
     from_qat: bool = False,
     rewrite_3d: bool = True,
-) -> None:
-    """Convert `model` (or, for Keras 3 models, the SavedModel it was exported to) to a .tflite file.
+):
+    """A converter for `model` (or, for Keras 3 models, the SavedModel it was exported to), ready to convert.
 
     precision: float32 | float16 (float16 weights) | dynamic (int8 weights, float activations) | int8 (full
     integer, `io` input/output type) | int16x8 (int16 activations, int8 weights). `from_qat`: `model` carries
@@ -98,11 +116,4 @@ def export_tflite(
         converter.inference_output_type = tf.int8 if io == "int8" else tf.uint8
     elif precision not in ("float32", "float16", "dynamic", "int8", "int16x8"):
         raise ValueError(f"unsupported TFLite precision {precision!r}")
-    try:
-        with captured_native_stderr(f"TFLite {precision} converter"), warnings.catch_warnings():
-            # int8 I/O without input statistics is what we ask for; the scale comes from calibration.
-            warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
-            data = converter.convert()
-    except Exception as exc:  # the converter raises a zoo of types (ConverterError, RuntimeError, ...)
-        raise ToolchainError(f"TFLite {precision} conversion failed: {type(exc).__name__}: {exc}") from exc
-    write_bytes(path, data)
+    return converter

@@ -1,9 +1,9 @@
-"""TFLite int8 sensitivity with TensorFlow's QuantizationDebugger, and selective (mixed-precision) conversion.
+"""TFLite int8 sensitivity with TensorFlow's QuantizationDebugger.
 
 The debugger instruments the int8 model with NumericVerify ops: each quantized op runs next to a float copy fed
 the same dequantized inputs, so its mean squared error is the noise that op alone adds (weights and output
-rounding). That noise is set against the power of the same tensor in the float model, read from a float
-conversion run with every intermediate tensor preserved.
+rounding). That noise is set against the power of the same tensor in the float model, read from the calibrated
+model (formats/tflite/calibrated.py) run with every intermediate tensor preserved.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from edgeopt.diagnose.names import keras_layer, rank, sqnr_db
 from edgeopt.errors import ToolchainError
+from edgeopt.formats.tflite.calibrated import Calibrated
 from edgeopt.native_stderr import captured_native_stderr
 
 log = logging.getLogger(__name__)
@@ -41,64 +41,19 @@ def _samples(x: np.ndarray) -> Callable:
     return lambda: ([s[None].astype(np.float32)] for s in x)
 
 
-def _quant_converter(make_converter: Callable, calibration: np.ndarray):
-    from edgeopt._keras import tf
-
-    converter = make_converter()
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = _samples(calibration)
-    return converter
-
-
-def debugger(
-    make_converter: Callable,
-    calibration: np.ndarray,
-    x: np.ndarray,
-    denylist: list[str] | None = None,
-    denylist_ops: list[str] | None = None,
-):
-    """A QuantizationDebugger over a fresh converter; `denylist` keeps those op outputs in float, `denylist_ops`
-    every operator of those types."""
-    from edgeopt._keras import tf
-
-    options = tf.lite.experimental.QuantizationDebugOptions(
-        denylisted_nodes=denylist or None, denylisted_ops=denylist_ops or None, fully_quantize=True
-    )
+def sensitivity(calibrated: Calibrated, x: np.ndarray, layers: set[str]):
+    """(ranked rows, graph) for the int8 quantization of the `calibrated` model, measured on samples `x`."""
+    dbg = calibrated.debugger(_samples(x))
     try:
-        with captured_native_stderr("TFLite quantization debugger"), warnings.catch_warnings():
-            # The debugger runs its model on tf.lite.Interpreter internally; edgeopt's own runs use ai_edge_litert.
-            warnings.filterwarnings("ignore", message=r"\s*Warning: tf.lite.Interpreter is deprecated")
-            converter = _quant_converter(make_converter, calibration)
-            return tf.lite.experimental.QuantizationDebugger(
-                converter=converter, debug_dataset=_samples(x), debug_options=options
-            )
+        with captured_native_stderr("TFLite quantization debugger"):
+            dbg.run()
     except Exception as exc:
         raise ToolchainError(f"TFLite quantization debugger failed: {type(exc).__name__}: {exc}") from exc
-
-
-def selective_int8(
-    make_converter: Callable, calibration: np.ndarray, denylist: list[str], denylist_ops: list[str] | None = None
-) -> bytes:
-    """An int8 model with the `denylist` op outputs (and all `denylist_ops` operators) kept in float (float32
-    input and output)."""
-    dbg = debugger(make_converter, calibration, calibration[:1], denylist, denylist_ops)
-    with captured_native_stderr("TFLite selective quantization"):
-        return dbg.get_nondebug_quantized_model()
-
-
-def sensitivity(
-    make_converter: Callable, calibration: np.ndarray, x: np.ndarray, layers: set[str], float_model: bytes | None = None
-):
-    """(ranked rows, graph) for the int8 conversion of `make_converter()` calibrated on `calibration`,
-    measured on samples `x`; `float_model` is make_converter().convert() when the caller has it already."""
-    dbg = debugger(make_converter, calibration, x)
-    with captured_native_stderr("TFLite quantization debugger"):
-        dbg.run()
     buf = io.StringIO()
     dbg.layer_statistics_dump(buf)
     stats = list(csv.DictReader(io.StringIO(buf.getvalue())))
-    float_model = float_model or make_converter().convert()
-    power = _float_power(float_model, x, {row["tensor_name"] for row in stats})
+    # The calibrated model is the float model (calibration statistics aside), with the debugger's tensor names.
+    power = _float_power(calibrated.model, x, {row["tensor_name"] for row in stats})
     rows = []
     for row in stats:
         name = row["tensor_name"]
@@ -117,7 +72,7 @@ def sensitivity(
                 "scale": float(row["scale"]),
             }
         )
-    return rank(rows), _graph(float_model)
+    return rank(rows), _graph(calibrated.model)
 
 
 def _float_power(model: bytes, x: np.ndarray, names: set[str]) -> dict[str, float]:

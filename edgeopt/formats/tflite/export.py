@@ -3,6 +3,7 @@ post-training, followed by its per-layer diagnosis and the accuracy budget (form
 
 from __future__ import annotations
 
+from edgeopt.atomic import write_bytes
 from edgeopt.errors import ToolchainError
 from edgeopt.formats.base import ExportJob
 
@@ -16,8 +17,17 @@ def export(job: ExportJob, precisions: list[str]) -> None:
         name = f"tflite_{precision}"
         job.files[name] = f"model_{precision}.tflite"
         path = job.out(job.files[name])
+        calibrated = None
         if precision == "int8" and job.qat_model is not None:
             export_tflite(job.qat_model, path, "int8", io=q.tflite_io, from_qat=True)
+        elif precision == "int8" and job.follow is not None:
+            # Diagnosis, budget and speed variant quantize this one calibration again (formats/tflite/calibrated.py).
+            from edgeopt.formats.tflite.calibrated import Calibrated
+            from edgeopt.formats.tflite.convert import configured_converter
+
+            converter = configured_converter(job.model, "int8", job.calibration, job.saved_model, io=q.tflite_io)
+            calibrated = Calibrated(converter)
+            write_bytes(path, calibrated.deployable())
         else:
             io = q.tflite_io if q is not None else "int8"
             export_tflite(job.model, path, precision, job.calibration, job.saved_model, io=io)
@@ -30,28 +40,17 @@ def export(job: ExportJob, precisions: list[str]) -> None:
         if precision == "int8" and job.follow is not None:
             from edgeopt.formats.tflite.int8 import follow
 
-            kept, budget, diagnosis = follow(job.follow, path, _float_twin(job))
+            kept, budget, diagnosis = follow(job.follow, path, calibrated)
             if kept.name != job.files[name]:  # a fallback was kept: describe that file (its float ops are on purpose)
                 job.files[name] = kept.name
                 contents = read_tflite(kept).to_dict()
             elif q.speed_fallback:
                 from edgeopt.formats.tflite.speed import speed_variant
 
-                _, speed = speed_variant(job.follow, path, contents, threads=1, xnnpack=True, io=q.tflite_io)
+                _, speed = speed_variant(job.follow, path, calibrated, contents, threads=1, xnnpack=True)
                 if speed and speed["kept"]:
                     contents = read_tflite(path).to_dict()
             after = (budget, diagnosis)
         job.record(name, "tflite", precision, contents, after)
         if after is not None and speed:
             job.artifacts[-1]["speed"] = speed
-
-
-def _float_twin(job: ExportJob):
-    """The float32 file this stage wrote, when it is what the diagnosis would convert again (the same float
-    converter on the same model: no 3D pooling rewritten), so the diagnosis reads it instead (18 s for
-    MobileNetV2 at 224 px)."""
-    from edgeopt.formats.tflite.rewrite import pool3d_as_pool2d
-
-    if "tflite_float32" not in job.files or pool3d_as_pool2d(job.model)[1]:
-        return None
-    return job.out(job.files["tflite_float32"]).read_bytes()

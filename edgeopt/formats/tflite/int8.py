@@ -10,35 +10,34 @@ from pathlib import Path
 from edgeopt.atomic import write_bytes
 from edgeopt.autoquant import chains
 from edgeopt.errors import EdgeoptError
+from edgeopt.formats.tflite.calibrated import Calibrated
 
 log = logging.getLogger(__name__)
 
 
-def follow(f, path: Path, float_model: bytes | None = None) -> tuple[Path, dict | None, dict | None]:
-    """(kept file, diagnosis, budget summary) for a post-training int8 .tflite file; `float_model`: the float
-    conversion of the same model, if already made."""
-    from edgeopt.formats.tflite.convert import converter_for
+def follow(f, path: Path, calibrated: Calibrated) -> tuple[Path, dict | None, dict | None]:
+    """(kept file, diagnosis, budget summary) for the post-training int8 .tflite file `path`, quantized from
+    `calibrated`."""
     from edgeopt.formats.tflite.diagnose import sensitivity
 
     diagnosis, ranking, keep_float = None, [], None
     if f.diagnose:
         start = time.perf_counter()
         try:
-            ranking, graph = sensitivity(
-                lambda: converter_for(f.model, f.saved_model), f.calibration, f.x_diag, f.layers, float_model
-            )
+            ranking, graph = sensitivity(calibrated, f.x_diag, f.layers)
             keep_float = lambda row: graph.keep_float(row["node"])  # noqa: E731
             diagnosis = f.describe("TFLite QuantizationDebugger", ranking, time.perf_counter() - start)
         except EdgeoptError as exc:
             diagnosis = {"error": str(exc)}
             log.warning("export: TFLite per-layer diagnosis failed: %s", exc)
-    attempts = tflite_attempts(f.inputs(ranking, keep_float), f.model, f.saved_model)
+    attempts = tflite_attempts(f.inputs(ranking, keep_float), f.model, f.saved_model, calibrated)
     return (*f.settle(path, attempts), diagnosis)  # type: ignore[return-value]
 
 
-def tflite_attempts(inp: chains.Inputs, model, saved_model: Path | None) -> list[chains.Attempt]:
-    from edgeopt.formats.tflite.convert import converter_for, export_tflite
-    from edgeopt.formats.tflite.diagnose import selective_int8
+def tflite_attempts(
+    inp: chains.Inputs, model, saved_model: Path | None, calibrated: Calibrated
+) -> list[chains.Attempt]:
+    from edgeopt.formats.tflite.convert import export_tflite
 
     io = inp.cfg.tflite_io
 
@@ -47,8 +46,8 @@ def tflite_attempts(inp: chains.Inputs, model, saved_model: Path | None) -> list
 
     def mixed(nodes):
         def build(path):
-            write_bytes(path, selective_int8(lambda: converter_for(model, saved_model), inp.calibration, nodes))
-            return {"float_nodes": nodes, "io": "float32"}
+            write_bytes(path, calibrated.deployable(nodes=nodes))
+            return {"float_nodes": nodes, "io": io}
 
         return build
 

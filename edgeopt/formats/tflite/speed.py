@@ -4,9 +4,10 @@ XNNPACK's TFLite delegate accepts some operators only with float tensors (its Vi
 tensorflow/lite/delegates/xnnpack/xnnpack_delegate.cc: HARD_SWISH, standalone RELU / RELU6 / RELU_N1_TO_1, and
 AVERAGE_POOL_2D). In an int8 file each one falls back to the built-in kernel and cuts the delegated graph: a
 MobileNetV3-Small int8 file at 224 px runs as 21 XNNPACK partitions and is 2.4x slower than float32. Quantizing
-with those operators denylisted (QuantizationDebugOptions.denylisted_ops) leaves them float between a DEQUANTIZE
-and a QUANTIZE, which XNNPACK delegates too, so the whole graph is one partition again. The variant is kept only
-when an interleaved measurement on this machine says it is faster and its accuracy stays within the budget.
+the calibrated model (formats/tflite/calibrated.py) with those operators denylisted leaves them float between a
+DEQUANTIZE and a QUANTIZE, which XNNPACK delegates too, so the whole graph is one partition again. The variant is
+kept only when an interleaved measurement on this machine says it is faster and its accuracy stays within the
+budget.
 """
 
 from __future__ import annotations
@@ -38,39 +39,17 @@ def float_only_ops(contents: dict) -> dict[str, int]:
     return {op: counts[op] for op in XNNPACK_FLOAT_ONLY if counts.get(op)}
 
 
-def with_io(variant: Path, io: str) -> None:
-    """Give the variant the plain file's integer input and output (the quantizer writes float32 I/O), with
-    TensorFlow Lite's own modify_model_interface tool, in place."""
-    if io == "float32":
-        return
-    from ai_edge_litert.schema_py_generated import TensorType
-
-    from edgeopt._keras import tflite_interface_tool
-
-    tool = tflite_interface_tool()
-
-    kind = TensorType.INT8 if io == "int8" else TensorType.UINT8
-    out = variant.with_name(variant.stem + "_io.tflite")
-    if tool.modify_model_interface(str(variant), str(out), kind, kind) != 0:
-        raise RuntimeError(f"modify_model_interface could not give {variant.name} {io} input and output")
-    out.replace(variant)
-
-
-def speed_variant(f, path: Path, contents: dict, threads: int, xnnpack: bool, io: str) -> tuple[Path, dict | None]:
-    """(file to keep, the report's "speed" entry or None) for the post-training int8 file `path`, whose input and
-    output type is `io` (the variant gets the same)."""
+def speed_variant(f, path: Path, calibrated, contents: dict, threads: int, xnnpack: bool) -> tuple[Path, dict | None]:
+    """(file to keep, the report's "speed" entry or None) for the post-training int8 file `path`, quantized from
+    `calibrated` (formats/tflite/calibrated.py)."""
     from edgeopt.atomic import write_bytes
-    from edgeopt.formats.tflite.convert import converter_for
-    from edgeopt.formats.tflite.diagnose import selective_int8
 
     ops = float_only_ops(contents)
     if not ops or not xnnpack:
         return path, None
     variant = path.with_name(path.stem + "_speed.tflite")
     try:
-        write_bytes(
-            variant, selective_int8(lambda: converter_for(f.model, f.saved_model), f.calibration, [], list(ops))
-        )
+        write_bytes(variant, calibrated.deployable(ops=list(ops)))  # the plain file's input and output types
     except Exception as exc:  # the plain file stands; say why the variant does not
         log.warning("export: no speed variant of %s: %s", path.name, exc)
         return path, {"tried": sorted(ops), "error": str(exc), "kept": False}
