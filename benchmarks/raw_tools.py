@@ -3,8 +3,12 @@
 defaults, calibrated on the bundled digits resized to the model's input. Prints one JSON line of timings.
 
     .venv/bin/python benchmarks/raw_tools.py MobileNetV2 OUT_DIR [--size 224] [--calibration 100]
+    .venv/bin/python benchmarks/raw_tools.py resnet18 OUT_DIR --builder --calibration-file calibration.npy
 
-Deliberately free of edgeopt: it is the baseline edgeopt's memory and time are held against.
+Deliberately free of edgeopt: it is the baseline edgeopt's memory and time are held against. With --builder
+(benchmarks/zoo_latency.py) the architecture is an edgeopt builder at its canonical input, calibrated on the
+samples edgeopt's own run calibrated on; only the model definition comes from edgeopt, every conversion is the
+raw tools' own call with its defaults.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--calibration", type=int, default=100)
     parser.add_argument("--classes", type=int, default=10)
+    parser.add_argument("--builder", action="store_true", help="`app` is an edgeopt builder at its canonical input")
+    parser.add_argument("--calibration-file", type=Path, help=".npy of calibration samples in the model's input")
     args = parser.parse_args()
 
     import numpy as np
@@ -35,13 +41,21 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     times = {}
-    digits = load_digits().images[: args.calibration, :, :, None].astype(np.float32) / 16.0
-    calib = tf.image.resize(np.repeat(digits, 3, axis=-1), (args.size, args.size)).numpy()
-
     keras.utils.set_random_seed(0)
-    model = getattr(keras.applications, args.app)(
-        weights=None, input_shape=(args.size, args.size, 3), classes=args.classes
-    )
+    if args.builder:
+        from edgeopt.models import create_model
+        from edgeopt.models._registry import default_input_shape
+
+        model = create_model(args.app, input_shape=default_input_shape(args.app), num_classes=args.classes)
+    else:
+        model = getattr(keras.applications, args.app)(
+            weights=None, input_shape=(args.size, args.size, 3), classes=args.classes
+        )
+    if args.calibration_file:
+        calib = np.load(args.calibration_file).astype(np.float32)
+    else:
+        digits = load_digits().images[: args.calibration, :, :, None].astype(np.float32) / 16.0
+        calib = tf.image.resize(np.repeat(digits, 3, axis=-1), (args.size, args.size)).numpy()
 
     start = time.perf_counter()
     (args.out / "float32.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
@@ -58,7 +72,7 @@ def main() -> None:
     import tf2onnx
 
     start = time.perf_counter()
-    spec = (tf.TensorSpec((None, args.size, args.size, 3), tf.float32, name="input"),)
+    spec = (tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="input"),)
     tf2onnx.convert.from_keras(model, input_signature=spec, opset=17, output_path=str(args.out / "float32.onnx"))
     times["onnx_float32"] = time.perf_counter() - start
 
@@ -76,7 +90,9 @@ def main() -> None:
     quantize_static(str(args.out / "float32.onnx"), str(args.out / "int8.onnx"), Reader())
     times["onnx_int8"] = time.perf_counter() - start
     times["conversions"] = sum(times.values())
-    print(json.dumps({"app": args.app, "size": args.size, "calibration": args.calibration, "seconds": times}))
+    print(
+        json.dumps({"app": args.app, "input": list(model.input_shape[1:]), "calibration": len(calib), "seconds": times})
+    )
 
 
 if __name__ == "__main__":

@@ -69,7 +69,10 @@ def _quantizing(float_path: Path, path: Path, what: str) -> Iterator[tuple[str, 
                 captured_native_stderr("onnxruntime quantization"),
                 contextlib.redirect_stdout(io.StringIO()),
             ):
-                quant_pre_process(str(float_path), str(prepared))
+                # When symbolic shape inference gives up, onnxruntime saves its half-done model (and external
+                # data files) into the working directory: let that be the temporary one, not the user's.
+                with contextlib.chdir(work):
+                    quant_pre_process(str(Path(float_path).resolve()), str(prepared.resolve()))
                 model = onnx.load(str(prepared))
                 if batchnorm_to_mul_add(model):
                     onnx.save(model, str(prepared))

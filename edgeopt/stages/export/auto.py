@@ -11,6 +11,24 @@ from edgeopt.models.routes import Route
 
 log = logging.getLogger(__name__)
 
+# Unset quantize.diagnose_samples: DIAGNOSIS_SAMPLES, scaled down above DIAGNOSIS_MACS by the model's
+# multiply-accumulates (ResNet-50: 3.9 G at 224 px, 16 samples), since each sample runs the debug models once more.
+DIAGNOSIS_SAMPLES, DIAGNOSIS_MIN_SAMPLES, DIAGNOSIS_MACS = 64, 16, 1e9
+
+
+def diagnosis_samples(configured: int | None, model) -> int:
+    """How many validation samples the per-layer diagnosis runs on: the recipe's count, else by model cost."""
+    if configured is not None:
+        return configured
+    try:
+        from edgeopt.models.profile import profile_model, totals
+
+        macs = totals(profile_model(model))["macs"]
+    except Exception:  # a model the profiler cannot read (a Keras 3 file): the plain default
+        return DIAGNOSIS_SAMPLES
+    scaled = int(DIAGNOSIS_SAMPLES * DIAGNOSIS_MACS / macs) if macs > DIAGNOSIS_MACS else DIAGNOSIS_SAMPLES
+    return max(DIAGNOSIS_MIN_SAMPLES, scaled)
+
 
 class Int8Follow:
     """Shared, lazily computed inputs for both formats: samples, float reference, QAT model."""
@@ -23,7 +41,7 @@ class Int8Follow:
         self.diagnose = self.cfg.method == "ptq" and (self.cfg.diagnose or self.cfg.strategy == "auto")
         self.layers = {layer.name for layer in getattr(model, "layers", [])}
         ds = ctx.dataset
-        self.x_diag = ds.split("val")[0][: self.cfg.diagnose_samples]
+        self.x_diag = ds.split("val")[0][: diagnosis_samples(self.cfg.diagnose_samples, model)]
         self.x_budget, self.y_budget = ds.split(self.cfg.budget_split)
 
     @cache  # noqa: B019 - one instance per export stage run
