@@ -81,6 +81,9 @@ def edgeopt_run(arch: str, work: Path) -> dict:
             for a in report.get("artifacts", [])
             if a.get("precision") == "int8"
         },
+        diagnosis_samples={
+            a["name"]: a["diagnosis"].get("samples") for a in report.get("artifacts", []) if a.get("diagnosis")
+        },
         p50_ms={a["name"]: (a.get("latency") or {}).get("p50_ms") for a in report.get("artifacts", [])},
     )
     p50 = run["p50_ms"]

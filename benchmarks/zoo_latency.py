@@ -176,6 +176,14 @@ def table(rows: dict) -> str:
     return head + "\n".join(lines)
 
 
+def cheapest_first(models: list[str]) -> list[str]:
+    """Smallest multiply-accumulate count first (benchmarks/results/zoo_table.json), so an interrupted run has
+    measured the most builders."""
+    table_file = HERE / "results" / "zoo_table.json"
+    macs = {r["model"]: r["macs"] for r in json.loads(table_file.read_text())} if table_file.is_file() else {}
+    return sorted(models, key=lambda m: macs.get(m, float("inf")))
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -187,7 +195,7 @@ def main() -> None:
     if not args.table:
         from edgeopt.models import list_models
 
-        for arch in args.models or list_models():
+        for arch in args.models or cheapest_first(list_models()):
             if arch in rows and not args.force:
                 continue
             rows[arch] = measure(arch)

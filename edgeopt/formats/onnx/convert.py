@@ -71,8 +71,9 @@ def _quantizing(float_path: Path, path: Path, what: str) -> Iterator[tuple[str, 
             ):
                 # When symbolic shape inference gives up, onnxruntime saves its half-done model (and external
                 # data files) into the working directory: let that be the temporary one, not the user's.
+                source, target = str(Path(float_path).resolve()), str(prepared.resolve())  # before the chdir
                 with contextlib.chdir(work):
-                    quant_pre_process(str(Path(float_path).resolve()), str(prepared.resolve()))
+                    quant_pre_process(source, target)
                 model = onnx.load(str(prepared))
                 if batchnorm_to_mul_add(model):
                     onnx.save(model, str(prepared))
