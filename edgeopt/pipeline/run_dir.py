@@ -59,7 +59,7 @@ class RunDir:
     def scratch(self) -> Iterator[Path]:
         """Every temporary file of the run (tempfile here and TMPDIR for children) lives in RUN_DIR/.tmp: never
         left in /tmp by a kill -9, and removed on any exit that runs Python's finally blocks."""
-        scratch = self.path / ".tmp"
+        scratch = self.path.resolve() / ".tmp"  # absolute: a chdir (formats/onnx/convert.py) must not move it
         shutil.rmtree(scratch, ignore_errors=True)  # a killed run's leftovers
         scratch.mkdir(parents=True)
         saved = tempfile.tempdir, os.environ.get("TMPDIR")
