@@ -16,7 +16,7 @@ def macs(monkeypatch):
     return set_macs
 
 
-@pytest.mark.parametrize(("value", "expected"), [(3e8, 64), (1e9, 64), (2e9, 32), (4.1e9, 16), (4e10, 16)])
+@pytest.mark.parametrize(("value", "expected"), [(3e8, 64), (5e8, 64), (1e9, 32), (1.8e9, 17), (3.9e9, 8), (4e10, 8)])
 def test_unset_scales_with_the_models_cost(macs, value, expected):
     from edgeopt.stages.export.auto import diagnosis_samples
 
