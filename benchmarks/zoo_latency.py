@@ -181,6 +181,8 @@ def table(rows: dict) -> str:
         def proc(run):
             if not run or not run.get("peak_rss_bytes"):
                 return "-"
+            if run.get("exit") not in (0, None):
+                return f"failed: {run.get('error') or 'exit ' + str(run['exit'])}"
             return f"{run['peak_rss_bytes'] / 1e9:.1f} GB / {run['wall_seconds']:.0f} s"
 
         shape = "x".join(str(d) for d in r["input"])
