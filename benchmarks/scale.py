@@ -49,7 +49,7 @@ def recipe(arch: str) -> dict:
 
 
 def timed(cmd: list[str], cwd: Path) -> dict:
-    """Run `cmd` under /usr/bin/time -v: exit code, peak RSS (bytes), wall seconds, stdout."""
+    """Run `cmd` under /usr/bin/time -v: exit code, peak RSS (bytes), wall seconds, stdout, the error if it failed."""
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], cwd=cwd, capture_output=True, text=True)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
@@ -61,7 +61,17 @@ def timed(cmd: list[str], cwd: Path) -> dict:
         "peak_rss_bytes": int(rss.group(1)) * 1024 if rss else None,
         "wall_seconds": h * 3600 + m * 60 + s,
         "stdout": proc.stdout,
+        "error": failure(proc.stderr) if proc.returncode else None,
     }
+
+
+def failure(stderr: str) -> str | None:
+    """The first converter or Python error line of a failed run, shortened (the whole log is too long to keep)."""
+    for pattern in (r"error: (.+)", r"^(\w+(?:Error|Exception): .+)$"):
+        found = re.search(pattern, stderr, re.MULTILINE)
+        if found:
+            return found.group(1)[:300]
+    return stderr.strip().splitlines()[-1][:300] if stderr.strip() else None
 
 
 def edgeopt_run(arch: str, work: Path) -> dict:

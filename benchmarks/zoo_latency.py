@@ -4,8 +4,9 @@ float32 and int8 TFLite and ONNX files; the raw tools (benchmarks/raw_tools.py -
 full-int8, tf2onnx, onnxruntime quantize_static defaults) convert the same architecture with the same calibration
 samples. All eight files are then timed in one interleaved session (edgeopt.runtime.bench: each measurement in its
 own process, 1 thread, XNNPACK on, 3 rounds). Peak RSS and wall time of both processes from `/usr/bin/time -v`.
-Writes benchmarks/results/zoo_latency.json (resumable: models already there are skipped unless --force) and
-prints the README's markdown table.
+An int8 file of edgeopt's measured slower than float32 of its format gets the explanation `edgeopt bench` gives
+(`why_slower`). Writes benchmarks/results/zoo_latency.json (resumable: models already there are skipped unless
+--force) and prints the README's markdown table.
 
     .venv/bin/python benchmarks/zoo_latency.py [--force] [MODEL ...]     # default: every builder
     .venv/bin/python benchmarks/zoo_latency.py --table                    # the table from the JSON only
@@ -120,6 +121,19 @@ def ratios(p50: dict[str, float], who: str) -> dict[str, float]:
     }
 
 
+def why_slower(files: dict[str, Path], fmt: str) -> dict:
+    """The format backend's explanation (what `edgeopt bench` prints) for edgeopt's int8 file of `fmt` measured
+    slower than its float32 file: for ONNX onnxruntime's per-operator profile of both files."""
+    from edgeopt.formats import FORMATS
+
+    backend = FORMATS[fmt]
+    int8, float32 = files[f"{fmt}_int8"], files[f"{fmt}_float32"]
+    try:
+        return backend.explain_slower(int8, float32, backend.read(int8), 1)
+    except Exception as exc:  # the timings stand without it
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def measure(arch: str) -> dict:
     from edgeopt.models._registry import default_input_shape
 
@@ -134,9 +148,10 @@ def measure(arch: str) -> dict:
         row["raw"] = raw
         files = {f"edgeopt_{k}": v for k, v in our_files.items()} | {f"raw_{k}": v for k, v in raw_files.items()}
         row["p50_ms"] = interleaved(files)
+        row["int8_to_float32"] = {who: ratios(row["p50_ms"], who) for who in ("edgeopt", "raw")}
+        row["int8_slower"] = sorted(fmt for fmt, r in row["int8_to_float32"]["edgeopt"].items() if r > 1.0)
+        row["why_slower"] = {fmt: why_slower(our_files, fmt) for fmt in row["int8_slower"]}
         shutil.rmtree(work, ignore_errors=True)
-    row["int8_to_float32"] = {who: ratios(row["p50_ms"], who) for who in ("edgeopt", "raw")}
-    row["int8_slower"] = sorted(fmt for fmt, r in row["int8_to_float32"]["edgeopt"].items() if r > 1.0)
     if ours.get("peak_rss_bytes") and raw.get("peak_rss_bytes"):
         row["rss_ratio"] = ours["peak_rss_bytes"] / raw["peak_rss_bytes"]
     if ours.get("export_seconds") and raw.get("seconds"):
@@ -166,6 +181,8 @@ def table(rows: dict) -> str:
         def proc(run):
             if not run or not run.get("peak_rss_bytes"):
                 return "-"
+            if run.get("exit") not in (0, None):
+                return f"failed: {run.get('error') or 'exit ' + str(run['exit'])}"
             return f"{run['peak_rss_bytes'] / 1e9:.1f} GB / {run['wall_seconds']:.0f} s"
 
         shape = "x".join(str(d) for d in r["input"])

@@ -44,7 +44,7 @@ def export(job: ExportJob, precisions: list[str]) -> None:
             if kept.name != job.files[name]:  # a fallback was kept: describe that file (its float ops are on purpose)
                 job.files[name] = kept.name
                 contents = read_tflite(kept).to_dict()
-            elif q.speed_fallback:
+            elif q.speed_fallback and calibrated is not None:  # post-training: a QAT file's ranges are learned
                 from edgeopt.formats.tflite.speed import speed_variant
 
                 _, speed = speed_variant(job.follow, path, calibrated, contents, threads=1, xnnpack=True)

@@ -15,9 +15,9 @@ from edgeopt.formats.tflite.calibrated import Calibrated
 log = logging.getLogger(__name__)
 
 
-def follow(f, path: Path, calibrated: Calibrated) -> tuple[Path, dict | None, dict | None]:
-    """(kept file, diagnosis, budget summary) for the post-training int8 .tflite file `path`, quantized from
-    `calibrated`."""
+def follow(f, path: Path, calibrated: Calibrated | None) -> tuple[Path, dict | None, dict | None]:
+    """(kept file, diagnosis, budget summary) for the int8 .tflite file `path`: post-training, quantized from
+    `calibrated`; from QAT (None), only the budget check and the fallbacks that need no diagnosis."""
     from edgeopt.formats.tflite.diagnose import sensitivity
 
     diagnosis, ranking, keep_float = None, [], None
@@ -35,7 +35,7 @@ def follow(f, path: Path, calibrated: Calibrated) -> tuple[Path, dict | None, di
 
 
 def tflite_attempts(
-    inp: chains.Inputs, model, saved_model: Path | None, calibrated: Calibrated
+    inp: chains.Inputs, model, saved_model: Path | None, calibrated: Calibrated | None
 ) -> list[chains.Attempt]:
     from edgeopt.formats.tflite.convert import export_tflite
 
