@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +130,30 @@ def pytest_collection_modifyitems(config, items):
     items.sort(
         key=lambda item: (0 if "test_zoo_exports" in item.nodeid else 1, 0 if item.get_closest_marker("slow") else 1)
     )
+
+
+@pytest.fixture
+def loopback_namespace():
+    """A network namespace with only the loopback interface (Ray binds to the outward address otherwise)."""
+    name = f"edgeopt-ray-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        yield ["ip", "netns", "exec", name]
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+@pytest.fixture
+def ray_cluster(loopback_namespace):
+    """A real 2-CPU Ray head on 127.0.0.1:6399 inside the loopback namespace; yields (command prefix, address,
+    environment) to run edgeopt there. Ray comes from the project's own `ray` extra (make dev)."""
+    ray = str(Path(sys.executable).parent / "ray")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    start = [ray, "start", "--head", "--num-cpus", "2", "--node-ip-address", "127.0.0.1", "--port", "6399"]
+    cmd = [*loopback_namespace, *start, "--include-dashboard", "false"]
+    subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=120)
+    try:
+        yield loopback_namespace, "127.0.0.1:6399", env
+    finally:
+        subprocess.run([*loopback_namespace, ray, "stop", "--force"], capture_output=True, env=env, timeout=120)

@@ -33,6 +33,7 @@ _COMMANDS = {
     "export": ("edgeopt.cli.export", "export", "Build app bundles (android, ios, generic) from a finished run."),
     "inspect": ("edgeopt.cli.inspect", "inspect", "Show what a .tflite, .onnx, .ort or .keras file contains."),
     "sweep": ("edgeopt.cli.sweep", "sweep", "Run a grid of recipes, locally or on a Ray cluster."),
+    "tune": ("edgeopt.cli.tune", "tune", "Search techniques, formats and runtime settings to a budget."),
     "report": ("edgeopt.cli.report", "report", "Re-render a run's report.md/report.html, or compare two runs."),
     "check-device": (
         "edgeopt.cli.check_device",

@@ -6,6 +6,7 @@ import functools
 import importlib
 import importlib.util
 import logging
+import os
 import shutil
 import time
 from pathlib import Path
@@ -24,9 +25,16 @@ log = logging.getLogger(__name__)
 
 
 def run_pipeline(
-    recipe, recipe_dir: Path, run_dir: Path, force: bool = False, trust_model: bool = False
+    recipe,
+    recipe_dir: Path,
+    run_dir: Path,
+    force: bool = False,
+    trust_model: bool = False,
+    share: tuple[Path, ...] = (),
 ) -> dict[str, StageRecord]:
-    """Run every stage of `recipe` into `run_dir`; returns the records by stage name (report last)."""
+    """Run every stage of `recipe` into `run_dir`; returns the records by stage name (report last). `share`:
+    other run directories whose finished stages with the same key are hard-linked in instead of run again
+    (`edgeopt tune`'s trials share their training, quantization and exports this way)."""
     from edgeopt.runtime.environment import library_versions
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -39,7 +47,7 @@ def run_pipeline(
         for index, spec in enumerate(stages, start=1):
             try:
                 done[spec.name] = _stage(
-                    index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed
+                    index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed, share
                 )
             except Exception as exc:
                 if not spec.optional:
@@ -75,7 +83,7 @@ def _failure(part: str, exc: Exception) -> dict:
     return {"part": part, "error": error, "exit_code": EXIT_TOOLCHAIN}
 
 
-def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed) -> StageRecord:
+def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trust_model, failed, share) -> StageRecord:
     upstream = resolve_needs(spec, done)
     config = spec.config(recipe, recipe_dir)
     key = sha256_json(
@@ -92,11 +100,37 @@ def _stage(index, spec, recipe, recipe_dir, run_dir, done, versions, force, trus
     )
     stage_dir = RunDir(run_dir).stage_dir(index, spec.name, key)
     record = None if (force or not spec.cached) else load_stage(stage_dir, spec.name, key)
+    if record is None and not force and spec.cached:
+        record = _borrow(share, spec.name, key, stage_dir)
     if record is None:
         record = _run_stage(spec, key, stage_dir, config, recipe_dir, run_dir, upstream, versions, trust_model, failed)
     else:
         log.info("%-8s reused %s", spec.name, stage_dir.name)
     return record
+
+
+def _borrow(share: tuple[Path, ...], name: str, key: str, stage_dir: Path) -> StageRecord | None:
+    """The same stage, finished with the same key in another run directory, hard-linked into this one (no copy:
+    stages never change a file once written, and a re-run removes its folder before writing)."""
+    for other in share:
+        for candidate in sorted(Path(other).glob(f"[0-9][0-9]-{name}-{key[:8]}")):
+            if load_stage(candidate, name, key) is None:
+                continue
+            if stage_dir.exists():
+                shutil.rmtree(stage_dir)
+            partial = stage_dir.with_name(stage_dir.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            try:
+                shutil.copytree(candidate, partial, copy_function=os.link)
+            except OSError:  # another file system: copy
+                shutil.rmtree(partial, ignore_errors=True)
+                shutil.copytree(candidate, partial)
+            partial.rename(stage_dir)  # whole or not at all: a kill mid-copy leaves no half stage behind
+            record = load_stage(stage_dir, name, key)
+            if record is not None:
+                log.info("%-8s reused from %s", name, candidate.relative_to(candidate.parent.parent))
+                return record
+    return None
 
 
 def _dump(config) -> dict:

@@ -25,7 +25,10 @@ def run(ctx: StageContext) -> StageOutput:
     names = [a["name"] for a in export.result["artifacts"]]
     files = [export.path(n) for n in names]
     settings = MeasureSettings(cfg.warmup, cfg.runs, cfg.min_seconds, cfg.xnnpack, cfg.ort_opt)
-    local = run_bench(files, [cfg.threads], cfg.rounds, settings)
+    from edgeopt.runtime.device_lock import device_lock
+
+    with device_lock("local"):  # this machine is a device too: parallel trials never time side by side
+        local = run_bench(files, [cfg.threads], cfg.rounds, settings)
     results = _rows(local, names, files)
     _explain_slower_int8(results, export, cfg.threads)
     for r in results:
@@ -43,8 +46,6 @@ def run(ctx: StageContext) -> StageOutput:
         "versions": library_versions(),
     }
     if cfg.target != "local":
-        from edgeopt.runtime.device_lock import device_lock
-
         with device_lock(cfg.target):
             out["remote"] = _remote(ctx, cfg, files, names, settings)
     # A device that failed this time is measured again next run instead of caching the failure.

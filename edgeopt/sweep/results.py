@@ -104,7 +104,7 @@ def _html(rows: list[dict], keys: list[str], name: str) -> str:
         caption = "Every trial's artifacts; red, outlined: the Pareto front over accuracy, latency and size."
         figures = _figure("plot-sweep-pareto", _svg(fig), caption, wide=True)
     head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r.get(k)))}</td>" for k in keys) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(r.get(k)))}</td>" for k in keys) + "</tr>" for r in rows)
     title = html.escape(f"edgeopt sweep: {name}")
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{CSS}'
@@ -113,7 +113,10 @@ def _html(rows: list[dict], keys: list[str], name: str) -> str:
     )
 
 
-def _cell(v) -> str:
+def cell(v) -> str:
+    """A value as a table cell: floats to 4 places, lists joined with +, None empty."""
     if isinstance(v, float):
         return f"{v:.4f}"
+    if isinstance(v, list):
+        return " + ".join(map(str, v))
     return "" if v is None else str(v)

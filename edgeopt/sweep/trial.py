@@ -43,7 +43,8 @@ def run_trial(payload: dict) -> dict:
         except ValidationError as exc:
             status, error = "invalid", f"the recipe this point makes is invalid: {exc}"
         else:
-            run_pipeline(recipe, Path(payload["base_dir"]), run_dir)
+            share = tuple(Path(p) for p in payload.get("share", ()))
+            run_pipeline(recipe, Path(payload["base_dir"]), run_dir, share=share)
             report = RunDir(run_dir).read_report()
             if report.get("failed_parts"):
                 status, error = "failed", "; ".join(f"{f['part']}: {f['error']}" for f in report["failed_parts"])

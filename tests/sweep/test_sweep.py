@@ -95,64 +95,22 @@ def test_ray_executor_without_ray_says_how_to_install(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "pip install 'edgeopt[ray]'" in result.stderr
 
 
-@pytest.fixture
-def loopback_namespace():
-    """A network namespace with only the loopback interface (Ray binds to the outward address otherwise)."""
-    name = f"edgeopt-ray-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
-        yield ["ip", "netns", "exec", name]
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
-
-
 @pytest.mark.slow
 @pytest.mark.needs("iproute2", "root")
-def test_ray_sweep_on_a_real_two_cpu_cluster(tmp_path, loopback_namespace):
-    netns = loopback_namespace
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    start = [
-        *netns,
-        str(BIN / "ray"),
-        "start",
-        "--head",
-        "--num-cpus",
-        "2",
-        "--node-ip-address",
-        "127.0.0.1",
-        "--port",
-        "6399",
-        "--include-dashboard",
-        "false",
-    ]
-    subprocess.run(start, check=True, capture_output=True, env=env, timeout=120)
-    try:
-        sweep = _write(tmp_path, "[50]")
-        t0 = time.perf_counter()
-        cmd = [
-            *netns,
-            str(BIN / "edgeopt"),
-            "sweep",
-            str(sweep),
-            "-o",
-            str(tmp_path / "out"),
-            "--executor",
-            "ray",
-            "--address",
-            "127.0.0.1:6399",
-        ]
-        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-        assert "on Ray at 127.0.0.1:6399, 1 CPU(s) each" in result.stderr
-        trials = [json.loads((d / "trial.json").read_text()) for d in sorted((tmp_path / "out").glob("t0*"))]
-        assert [t["status"] for t in trials] == ["ok", "ok"]
-        # Both trials overlapped on the cluster's two CPUs: the sweep took less than their sum.
-        assert time.perf_counter() - t0 < sum(t["seconds"] for t in trials) + 30
-        rows = list(csv.DictReader((tmp_path / "out" / "results.csv").open()))
-        assert len([r for r in rows if r["status"] == "ok"]) == 8
-    finally:
-        subprocess.run([*netns, str(BIN / "ray"), "stop", "--force"], capture_output=True, env=env, timeout=120)
+def test_ray_sweep_on_a_real_two_cpu_cluster(tmp_path, ray_cluster):
+    netns, address, env = ray_cluster
+    sweep = _write(tmp_path, "[50]")
+    t0 = time.perf_counter()
+    cmd = [*netns, str(BIN / "edgeopt"), "sweep", str(sweep), "-o", str(tmp_path / "out"), "--executor", "ray"]
+    result = subprocess.run([*cmd, "--address", address], capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "on Ray at 127.0.0.1:6399, 1 CPU(s) each" in result.stderr
+    trials = [json.loads((d / "trial.json").read_text()) for d in sorted((tmp_path / "out").glob("t0*"))]
+    assert [t["status"] for t in trials] == ["ok", "ok"]
+    # Both trials overlapped on the cluster's two CPUs: the sweep took less than their sum.
+    assert time.perf_counter() - t0 < sum(t["seconds"] for t in trials) + 30
+    rows = list(csv.DictReader((tmp_path / "out" / "results.csv").open()))
+    assert len([r for r in rows if r["status"] == "ok"]) == 8
 
 
 def test_device_measurements_are_serialized_per_device(tmp_path):

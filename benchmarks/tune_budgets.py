@@ -1,0 +1,95 @@
+"""`edgeopt tune` on the quickstart recipe for three budgets: trials to the budget, trials in all, wall time and
+the chosen candidate. The budgets come from the quickstart's own files, measured first (one base trial):
+  latency  p90 at most 0.6x the quickstart's int8 TFLite p90, at most 1 point of top-1 lost
+  size     file at most 0.5x the quickstart's int8 TFLite file, at most 1 point lost
+  both     the two together
+Each tune starts from an empty folder (no trial is shared between budgets), 16 trials at most. Writes
+benchmarks/results/tune_budgets.json.
+
+    .venv/bin/python benchmarks/tune_budgets.py [--work DIR] [--only latency,size,both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "tune_budgets.json"
+RECIPE = ROOT / "recipes" / "quickstart.yaml"
+EDGEOPT = str(Path(sys.executable).parent / "edgeopt")
+log = logging.getLogger("tune_budgets")
+
+
+def tune(out: Path, *args: str) -> tuple[int, float, dict]:
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run([EDGEOPT, "tune", str(RECIPE), "-o", str(out), *args], capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if not (out / "tune.json").is_file():
+        raise SystemExit(f"tune failed (exit {proc.returncode}): {proc.stderr[-3000:]}")
+    return proc.returncode, seconds, json.loads((out / "tune.json").read_text())
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", type=Path, default=ROOT / "runs" / "tune_budgets")
+    ap.add_argument("--only", default="latency,size,both")
+    args = ap.parse_args()
+    _, base_s, base = tune(args.work / "base", "--trials", "1")
+    int8 = next(c for c in base["candidates"] if c["artifact"] == "tflite_int8")
+    log.info("quickstart int8 TFLite: p90 %.3f ms, %d bytes, top-1 %.4f", int8["p90_ms"], int8["bytes"], int8["top1"])
+    p90, kib = 0.6 * int8["p90_ms"], 0.5 * int8["bytes"] / 1024
+    budgets = {
+        "latency": ["--max-p90-ms", f"{p90:.4f}"],
+        "size": ["--max-size-kb", f"{kib:.2f}"],
+        "both": ["--max-p90-ms", f"{p90:.4f}", "--max-size-kb", f"{kib:.2f}"],
+    }
+    rows = []
+    for name in args.only.split(","):
+        flags = [*budgets[name], "--max-drop", "0.01", "--trials", "16"]
+        code, seconds, r = tune(args.work / name, *flags)
+        c = r["chosen"]
+        row = {
+            "budget": name,
+            "flags": flags,
+            "exit": code,
+            "met": r["met"],
+            "trials_to_budget": r["met_at_trial"],
+            "trials": len(r["trials"]),
+            "wall_s": round(seconds, 1),
+            "stopped": r["stopped"],
+            "chosen": {k: c[k] for k in ("key", "moves", "top1", "drop", "p90_ms", "bytes", "misses")},
+            "trial_seconds": [t.get("seconds") for t in r["trials"]],
+        }
+        log.info("%s: %s", name, json.dumps(row))
+        rows.append(row)
+    OUT.write_text(
+        json.dumps(
+            {
+                "recipe": "recipes/quickstart.yaml",
+                "base": {
+                    "tflite_int8_p90_ms": int8["p90_ms"],
+                    "tflite_int8_bytes": int8["bytes"],
+                    "tflite_int8_top1": int8["top1"],
+                    "reference_top1": base["reference_top1"],
+                    "wall_s": round(base_s, 1),
+                },
+                "budgets": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    log.info("wrote %s", OUT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""The search loop: run the base recipe (every format at once), then, round by round, the cheapest moves that can
+close what the best candidates still miss, until the budget is met and `extra` more trials were tried, or a limit.
+
+The path is a function of the finished trials only, so a second run of the same command (after a crash, kill -9 or
+Ctrl-C) walks the same path, takes every finished trial from its folder and runs only what is missing; local and
+Ray runs walk it in the same rounds of `batch` proposals and so reach the same choice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edgeopt.errors import ToolchainError
+from edgeopt.tune.budget import Budget, closeness, misses, rank_key
+from edgeopt.tune.space import WIDE_ONNX, WIDE_TFLITE, moves
+
+log = logging.getLogger(__name__)
+
+INCUMBENTS = 3  # moves are proposed from this many of the best candidates
+
+
+@dataclass
+class TuneSettings:
+    recipe_path: Path
+    out_dir: Path
+    budget: Budget
+    trials: int = 16
+    time_limit: float | None = None  # seconds of this invocation; a running round is finished, never cut
+    executor: str = "local"
+    address: str = "auto"
+    batch: int = 2  # proposals per round, whatever the executor: local and Ray walk the same path
+    workers: int = 1  # local: trials at once (1: a trial's latency is never measured beside another's training)
+    # TensorFlow threads (and Ray CPUs) per trial. Training's float sums depend on the thread count, so the
+    # default is what a plain `edgeopt optimize` uses here (every core): chosen.yaml then gives the same bytes.
+    trial_cpus: int | None = None
+    memory_mb: int = 4096
+    target: str | None = None
+    extra: int = 2  # trials tried after the budget is first met
+    cores: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))
+
+
+def _canonical(overrides: dict) -> str:
+    return json.dumps(overrides, sort_keys=True, default=str)
+
+
+def trial_recipe(base: dict, overrides: dict, settings: TuneSettings) -> dict:
+    """The recipe a trial runs: the base with every format the first trial compares, verification and a bench
+    on the target, no app bundles (the chosen recipe gets them back), then the trial's overrides."""
+    from edgeopt.sweep.spec import apply
+
+    export = base.get("export") or {}
+    wide = {
+        "export.tflite": _union(export.get("tflite") or [], WIDE_TFLITE),
+        "export.onnx": _union(export.get("onnx") or [], WIDE_ONNX),
+        "export.bundle": [],
+    }
+    recipe = apply(base, wide)
+    recipe.setdefault("quantize", None)
+    if recipe["quantize"] is None:
+        recipe["quantize"] = {}
+    if recipe.get("verify") is None:
+        recipe["verify"] = {"split": "test"}
+    if recipe.get("bench") is None:
+        recipe["bench"] = {}
+    if settings.target:
+        recipe["bench"]["target"] = settings.target
+    return apply(recipe, overrides)
+
+
+def _union(first: list[str], more: list[str]) -> list[str]:
+    return list(first) + [x for x in more if x not in first]
+
+
+def _trial_id(index: int, names: list[str]) -> str:
+    import re
+
+    slug = re.sub(r"[^A-Za-z0-9_.=-]+", "_", "+".join(names) or "base")[:70]
+    return f"t{index:02d}-{slug}"
+
+
+def _candidates(trial: dict, run_dir: Path, reference: float | None) -> list[dict]:
+    """One candidate per measured file of a finished trial; latency from the target when it is a real device."""
+    from edgeopt.hashing import sha256_file
+    from edgeopt.pipeline.run_dir import RunDir
+
+    try:
+        report = RunDir(run_dir).read_report()
+    except Exception:  # a failed trial has no report: it simply adds no candidate
+        return []
+    remote = (report.get("bench") or {}).get("remote") or {}
+    device = {} if remote.get("emulated") or "error" in remote else {a["name"]: a for a in remote.get("artifacts", [])}
+    out = []
+    for a in report["artifacts"]:
+        acc, lat = a.get("accuracy") or {}, device.get(a["name"]) or a.get("latency") or {}
+        if acc.get("top1") is None:
+            continue
+        out.append(
+            {
+                "key": f"{trial['id']}:{a['name']}",
+                "trial": trial["id"],
+                "moves": trial["moves"],
+                "overrides": trial["overrides"],
+                "artifact": a["name"],
+                "format": a["format"],
+                "precision": a["precision"],
+                "top1": acc["top1"],
+                "drop": None if reference is None else round(reference - acc["top1"], 6),
+                "p50_ms": lat.get("p50_ms"),
+                "p90_ms": lat.get("p90_ms"),
+                "latency_on": remote.get("target", "local") if a["name"] in device else "local",
+                "bytes": a["bytes"],
+                "gzip_bytes": a["gzip_bytes"],
+                "file": str(run_dir / a["file"]),
+                "sha256": sha256_file(run_dir / a["file"]),
+            }
+        )
+    return out
+
+
+class Search:
+    def __init__(self, settings: TuneSettings):
+        from ruamel.yaml import YAML
+
+        from edgeopt.recipe import load_recipe
+
+        if settings.trial_cpus is None:
+            settings.trial_cpus = settings.cores if settings.executor == "local" else 1
+        self.s = settings
+        path = Path(settings.recipe_path).resolve()
+        load_recipe(path)  # the base must be valid on its own (exit 2 with file:line:col otherwise)
+        self.base_path = path
+        self.base = YAML(typ="safe", pure=True).load(path.read_text())
+        self.trials_dir = Path(settings.out_dir).resolve() / "trials"
+        self.trials: list[dict] = []
+        self.tried: set[str] = set()
+        self.skipped: dict[tuple[str, str], str] = {}
+        self.reference: float | None = None
+        self.met_at: int | None = None
+        self.ran = 0
+
+    # -- state ---------------------------------------------------------------------------------------------------
+    def candidates(self) -> list[dict]:
+        return [c for t in self.trials for c in t["candidates"]]
+
+    def meeting(self) -> list[dict]:
+        return sorted(
+            (c for c in self.candidates() if not misses(c, self.s.budget)), key=lambda c: rank_key(c, self.s.budget)
+        )
+
+    def closest(self) -> list[dict]:
+        b = self.s.budget
+        return sorted(self.candidates(), key=lambda c: (closeness(c, b), rank_key(c, b)))
+
+    # -- proposals -----------------------------------------------------------------------------------------------
+    def propose(self) -> list[dict]:
+        """The next round: from the best few candidates, every untried move that can improve what they miss (or,
+        once the budget is met, their accuracy), cheapest tier first."""
+        from edgeopt.sweep.spec import apply
+
+        met = self.meeting()
+        incumbents = (met or self.closest())[:INCUMBENTS]
+        out = []
+        for rank, c in enumerate(incumbents):
+            want = {"accuracy"} if met else set(misses(c, self.s.budget))
+            recipe = apply(self.base, c["overrides"])
+            for m in moves(recipe, self.s.cores, self.s.budget.size_metric):
+                if not m.applies_to(c):
+                    continue
+                overrides = {**c["overrides"], **m.set}
+                key = _canonical(overrides)
+                if key in self.tried or any(_canonical(p["overrides"]) == key for p in out):
+                    continue
+                if not (m.helps & want):
+                    can = ", ".join(sorted(m.helps)) or "only the compressed size (file bytes unchanged)"
+                    self.skipped.setdefault(
+                        (m.name, ",".join(sorted(want))),
+                        f"cannot improve {', '.join(sorted(want))}: changes {can}",
+                    )
+                    continue
+                out.append({"overrides": overrides, "moves": [*c["moves"], m.name], "tier": m.tier, "rank": rank})
+        out.sort(key=lambda p: (p["tier"], p["rank"]))
+        return out[: self.s.batch]
+
+    # -- running -------------------------------------------------------------------------------------------------
+    def run_round(self, proposals: list[dict]) -> None:
+        from edgeopt.sweep import executors
+
+        todo, round_trials = [], []
+        for p in proposals:
+            tid = _trial_id(len(self.trials) + len(round_trials) + 1, p["moves"])
+            run_dir = self.trials_dir / tid
+            trial = {"id": tid, "moves": p["moves"], "overrides": p["overrides"], "tier": p.get("tier", 0)}
+            self.tried.add(_canonical(p["overrides"]))
+            round_trials.append(trial)
+            recipe = trial_recipe(self.base, p["overrides"], self.s)
+            recipe["name"] = f"{self.base.get('name', 'tune')}-{tid[:3]}"
+            before = _finished(run_dir, recipe)
+            if before is not None:  # finished in an earlier invocation: its result is reused, never re-run
+                trial.update(status=before["status"], error=before.get("error"), seconds=before.get("seconds"))
+                trial["resumed"] = True
+                log.info("tune: %s finished before (%s), not run again", tid, before["status"])
+                continue
+            todo.append(
+                {
+                    "id": tid,
+                    "overrides": p["overrides"],
+                    "recipe": recipe,
+                    "base_dir": str(self.base_path.parent),
+                    "run_dir": str(run_dir),
+                    "cpus": self.s.trial_cpus,
+                    "log_level": logging.getLogger().level or logging.INFO,
+                    "share": [str(self.trials_dir / t["id"]) for t in self.trials if t.get("status") != "failed"],
+                }
+            )
+        if todo:
+            log.info("tune: round of %d trial(s): %s", len(todo), ", ".join(t["id"] for t in todo))
+            if self.s.executor == "ray":
+                records = executors.run_ray(todo, self.s.address, self.s.trial_cpus, self.s.memory_mb, _logged)
+            else:
+                records = executors.run_local(todo, self.s.workers, _logged)
+            self.ran += len(records)
+            by_id = {r["id"]: r for r in records}
+            for t in round_trials:
+                if t["id"] in by_id:
+                    r = by_id[t["id"]]
+                    t.update(status=r["status"], error=r.get("error"), seconds=r.get("seconds"))
+        for t in round_trials:
+            if self.reference is None and not self.trials:
+                self.reference = _reference(self.trials_dir / t["id"], t)
+            t["candidates"] = _candidates(t, self.trials_dir / t["id"], self.reference)
+            self.trials.append(t)
+
+    def run(self) -> dict:
+        started = time.monotonic()
+        proposals = [{"overrides": {}, "moves": [], "tier": 0}]
+        stopped = "search space exhausted: no untried move can improve what the best candidates miss"
+        while proposals:
+            room = self.s.trials - len(self.trials)
+            self.run_round(proposals[:room])
+            if self.meeting() and self.met_at is None:
+                self.met_at = len(self.trials)
+            if self.met_at is not None and len(self.trials) >= self.met_at + self.s.extra:
+                stopped = f"budget met at trial {self.met_at}, then {len(self.trials) - self.met_at} more tried"
+                break
+            if len(self.trials) >= self.s.trials:
+                stopped = f"trial limit ({self.s.trials}) reached"
+                break
+            if self.s.time_limit is not None and time.monotonic() - started >= self.s.time_limit:
+                stopped = f"time limit ({self.s.time_limit:g} s) reached"
+                break
+            proposals = self.propose()
+        if self.met_at is not None and "exhausted" in stopped:
+            stopped = f"budget met at trial {self.met_at}; no further move could improve accuracy"
+        return {"stopped": stopped, "seconds": round(time.monotonic() - started, 1)}
+
+
+def _finished(run_dir: Path, recipe: dict) -> dict | None:
+    """trial.json of a trial that finished with exactly this recipe (another budget or target that reached the
+    same folder name made another recipe, and is run again), else None."""
+    from edgeopt.recipe.schema import Recipe
+    from edgeopt.sweep.trial import TRIAL_FILE
+
+    try:
+        before = json.loads((run_dir / TRIAL_FILE).read_text())
+        if before["status"] == "invalid":  # validation is deterministic; no recipe.json was written
+            return before
+        ran = json.loads((run_dir / "recipe.json").read_text())
+        return before if Recipe.model_validate(recipe).model_dump(mode="json") == ran else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _logged(record: dict) -> None:
+    level = logging.INFO if record["status"] in ("ok", "gate_failed") else logging.WARNING
+    log.log(level, "tune: %s %s%s", record["id"], record["status"], f": {record['error']}" if record["error"] else "")
+
+
+def _reference(run_dir: Path, trial: dict) -> float:
+    """The base recipe's starting float top-1: every candidate's drop is measured from it, whatever it changed."""
+    from edgeopt.pipeline.run_dir import RunDir
+    from edgeopt.report.markdown import starting_top1
+
+    try:
+        return starting_top1(RunDir(run_dir).read_report()["verify"])
+    except Exception as exc:
+        raise ToolchainError(
+            f"tune: the base recipe's own run ({run_dir}) did not finish, so there is nothing to tune from: "
+            f"{trial.get('error') or exc}"
+        ) from exc

@@ -1,0 +1,83 @@
+"""tune's pure parts: how far a candidate misses a budget, the front, which moves are proposed or skipped."""
+
+from __future__ import annotations
+
+from edgeopt.tune.budget import Budget, closeness, misses, pareto, rank_key
+from edgeopt.tune.space import moves
+
+
+def _c(key, top1, drop, p90, size_kib, fmt="tflite", precision="int8", gzip_kib=None):
+    return {
+        "key": key,
+        "trial": key.split(":")[0],
+        "moves": [],
+        "overrides": {},
+        "format": fmt,
+        "precision": precision,
+        "top1": top1,
+        "drop": drop,
+        "p90_ms": p90,
+        "bytes": int(size_kib * 1024),
+        "gzip_bytes": int((gzip_kib or size_kib) * 1024),
+    }
+
+
+def test_misses_say_by_how_much_and_unmeasured_latency_never_meets():
+    b = Budget(max_drop=0.01, max_p90_ms=0.5, max_size_kb=100)
+    assert misses(_c("a", 0.98, 0.005, 0.4, 90), b) == {}
+    m = misses(_c("b", 0.95, 0.03, 0.8, 150), b)
+    assert round(m["accuracy"], 6) == 0.02 and round(m["latency"], 6) == 0.3 and round(m["size"], 3) == 50
+    assert misses(_c("c", 0.98, 0.0, None, 90), b) == {"latency": float("inf")}
+    # Closer is smaller: 10% over on latency beats 100% over.
+    assert closeness(_c("d", 0.98, 0.0, 0.55, 90), b) < closeness(_c("e", 0.98, 0.0, 1.0, 90), b)
+    gz = Budget(max_drop=0.01, max_size_kb=100, size_metric="gzip")
+    assert misses(_c("f", 0.98, 0.0, 0.4, 150, gzip_kib=80), gz) == {}
+
+
+def test_best_is_most_accurate_then_smallest_and_the_front_drops_dominated_points():
+    b = Budget(max_drop=0.01)
+    a, b2, c = _c("a", 0.98, 0, 1.0, 100), _c("b", 0.98, 0, 0.5, 50), _c("c", 0.97, 0, 0.6, 60)
+    assert sorted([a, b2, c], key=lambda x: rank_key(x, b))[0]["key"] == "b"
+    assert pareto([a, b2, c]) == {"b"}
+    assert pareto([a, b2, _c("d", 0.99, 0, 2.0, 200)]) == {"b", "d"}
+
+
+def test_moves_are_cheapest_first_and_pruning_helps_only_the_gzip_size():
+    recipe = {"model": {"arch": "mobilenet_v2", "width": 0.35}, "data": {"image_size": 32}, "quantize": {}}
+    ms = moves(recipe, cores=2)
+    assert [m.tier for m in ms] == sorted(m.tier for m in ms)
+    names = [m.name for m in ms]
+    assert names[0] == "threads 2" and "resolution 16" in names and "width 0.175" in names
+    prune = next(m for m in ms if m.name == "prune 50%")
+    assert prune.helps == frozenset()
+    assert next(m for m in moves(recipe, 2, "gzip") if m.name == "prune 50%").helps == {"size"}
+    # A user's own model file has no width or resolution to change; a move for ONNX never applies to TFLite.
+    own = moves({"model": {"path": "m.keras"}, "quantize": {}}, cores=1)
+    assert not any(m.tier == 3 for m in own) and not any(m.name.startswith("threads") for m in own)
+    qop = next(m for m in ms if m.name == "ONNX QOperator")
+    assert qop.applies_to({"format": "onnx", "precision": "int8"})
+    assert not qop.applies_to({"format": "tflite", "precision": "int8"})
+    assert not qop.applies_to({"format": "onnx", "precision": "float32"})
+
+
+def test_proposals_target_what_the_best_candidate_misses_and_say_what_was_skipped(tmp_path):
+    from edgeopt.tune.search import Search, TuneSettings
+    from tests.conftest import TINY_RECIPE
+
+    (tmp_path / "r.yaml").write_text(TINY_RECIPE)
+    s = Search(TuneSettings(tmp_path / "r.yaml", tmp_path / "out", Budget(0.01, max_p90_ms=0.1), cores=2))
+    base = [_c("t01-base:tflite_int8", 0.9, 0.0, 0.2, 10), _c("t01-base:onnx_int8", 0.9, 0.0, 0.3, 10, "onnx")]
+    s.trials = [{"id": "t01-base", "moves": [], "overrides": {}, "candidates": base}]
+    s.tried = {"{}"}
+    first = s.propose()
+    assert [p["moves"] for p in first] == [["threads 2"], ["XNNPACK off"]]
+    assert all(p["tier"] == 0 for p in first)
+    assert any(k[0] == "QAT" and "cannot improve latency" in why for k, why in s.skipped.items())
+    # Once tried, the next round goes on to the next cheapest latency moves, never repeating one.
+    s.tried |= {'{"bench.threads": 2}', '{"bench.xnnpack": false}'}
+    again = s.propose()
+    assert again and all(p["moves"] not in (["threads 2"], ["XNNPACK off"]) for p in again)
+    # Met: the search looks for accuracy only.
+    s.s = TuneSettings(tmp_path / "r.yaml", tmp_path / "out", Budget(0.01, max_p90_ms=1.0), cores=2)
+    met = s.propose()
+    assert met and all(p["moves"][-1] in ("accuracy fallbacks (float islands)", "calibration 200") for p in met)
