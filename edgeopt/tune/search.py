@@ -139,6 +139,7 @@ class Search:
         self.trials: list[dict] = []
         self.tried: set[str] = set()
         self.skipped: dict[tuple[str, str], str] = {}
+        self.no_help: dict[str, str] = {}  # move name -> why it is not tried again
         self.reference: float | None = None
         self.met_at: int | None = None
         self.ran = 0
@@ -175,6 +176,9 @@ class Search:
                 key = _canonical(overrides)
                 if key in self.tried or any(_canonical(p["overrides"]) == key for p in out):
                     continue
+                if m.name in self.no_help:
+                    self.skipped.setdefault((m.name, "tried"), self.no_help[m.name])
+                    continue
                 if not (m.helps & want):
                     can = ", ".join(sorted(m.helps)) or "only the compressed size (file bytes unchanged)"
                     self.skipped.setdefault(
@@ -182,9 +186,42 @@ class Search:
                         f"cannot improve {', '.join(sorted(want))}: changes {can}",
                     )
                     continue
-                out.append({"overrides": overrides, "moves": [*c["moves"], m.name], "tier": m.tier, "rank": rank})
+                out.append(
+                    {
+                        "overrides": overrides,
+                        "moves": [*c["moves"], m.name],
+                        "tier": m.tier,
+                        "rank": rank,
+                        "parent": c["trial"],
+                        "move": m,
+                    }
+                )
         out.sort(key=lambda p: (p["tier"], p["rank"]))
         return out[: self.s.batch]
+
+    def _learn(self, trial: dict, move) -> None:
+        """A move that made none of the files it touches better on what it claims to improve, against the trial it
+        was made from, is not tried again from other candidates (runtime settings and quantization options rarely
+        turn helpful on a smaller model). Latency must beat the parent's by 3%: the noise of one machine."""
+        parent = next((t for t in self.trials if t["id"] == trial.get("parent")), None)
+        if parent is None or trial.get("status") not in ("ok", "gate_failed") or move.tier == 3:
+            return  # a new width or resolution is a new model: what it does depends on the model
+        before = {c["artifact"]: c for c in parent["candidates"]}
+        better = {
+            "latency": lambda a, b: (
+                a["p90_ms"] is not None and b["p90_ms"] is not None and a["p90_ms"] < 0.97 * b["p90_ms"]
+            ),
+            "size": lambda a, b: a["bytes"] < b["bytes"] or a["gzip_bytes"] < b["gzip_bytes"],
+            "accuracy": lambda a, b: a["top1"] > b["top1"],
+        }
+        pairs = [
+            (c, before[c["artifact"]]) for c in trial["candidates"] if c["artifact"] in before and move.applies_to(c)
+        ]
+        if pairs and not any(better[axis](a, b) for a, b in pairs for axis in move.helps):
+            self.no_help[move.name] = (
+                f"tried in {trial['id']}: no file it changes got {' or '.join(sorted(move.helps))} better than in "
+                f"{parent['id']}"
+            )
 
     # -- running -------------------------------------------------------------------------------------------------
     def run_round(self, proposals: list[dict]) -> None:
@@ -194,7 +231,13 @@ class Search:
         for p in proposals:
             tid = _trial_id(len(self.trials) + len(round_trials) + 1, p["moves"])
             run_dir = self.trials_dir / tid
-            trial = {"id": tid, "moves": p["moves"], "overrides": p["overrides"], "tier": p.get("tier", 0)}
+            trial = {
+                "id": tid,
+                "moves": p["moves"],
+                "overrides": p["overrides"],
+                "tier": p.get("tier", 0),
+                "parent": p.get("parent"),
+            }
             self.tried.add(_canonical(p["overrides"]))
             round_trials.append(trial)
             recipe = trial_recipe(self.base, p["overrides"], self.s)
@@ -234,6 +277,11 @@ class Search:
                 self.reference = _reference(self.trials_dir / t["id"], t)
             t["candidates"] = _candidates(t, self.trials_dir / t["id"], self.reference)
             self.trials.append(t)
+            move = next(
+                (p["move"] for p in proposals if _canonical(p["overrides"]) == _canonical(t["overrides"])), None
+            )
+            if move is not None:
+                self._learn(t, move)
 
     def run(self) -> dict:
         started = time.monotonic()

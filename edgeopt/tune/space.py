@@ -88,11 +88,10 @@ def moves(recipe: dict, cores: int, size_metric: str = "file") -> list[Move]:
     # Tier 3: a new model from the builder (a user's own model file has no width or resolution to change).
     if _get(recipe, "model.arch"):
         width = float(_get(recipe, "model.width", 1.0))
-        for f in (0.75, 0.5):
+        image = int(_get(recipe, "data.image_size", 32))
+        for f in (0.75, 0.5):  # a step down in each, then a bigger one: one round tries both kinds
             if round(width * f, 4) >= 0.1:
                 out.append(Move(f"width {width * f:g}", {"model.width": round(width * f, 4)}, 3, lat | size))
-        image = int(_get(recipe, "data.image_size", 32))
-        for f in (0.75, 0.5):
             smaller = max(8, int(round(image * f / 4) * 4))
             if smaller < image:
                 out.append(Move(f"resolution {smaller}", {"data.image_size": smaller}, 3, lat))

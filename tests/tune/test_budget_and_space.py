@@ -10,6 +10,7 @@ def _c(key, top1, drop, p90, size_kib, fmt="tflite", precision="int8", gzip_kib=
     return {
         "key": key,
         "trial": key.split(":")[0],
+        "artifact": key.split(":")[-1],
         "moves": [],
         "overrides": {},
         "format": fmt,
@@ -81,3 +82,35 @@ def test_proposals_target_what_the_best_candidate_misses_and_say_what_was_skippe
     s.s = TuneSettings(tmp_path / "r.yaml", tmp_path / "out", Budget(0.01, max_p90_ms=1.0), cores=2)
     met = s.propose()
     assert met and all(p["moves"][-1] in ("accuracy fallbacks (float islands)", "calibration 200") for p in met)
+
+
+def test_a_move_that_helped_no_file_is_not_tried_again_from_another_candidate(tmp_path):
+    from edgeopt.tune.search import Search, TuneSettings
+    from edgeopt.tune.space import Move
+    from tests.conftest import TINY_RECIPE
+
+    (tmp_path / "r.yaml").write_text(TINY_RECIPE)
+    s = Search(TuneSettings(tmp_path / "r.yaml", tmp_path / "out", Budget(0.01, max_p90_ms=0.1), cores=2))
+    base = [_c("t01-base:tflite_int8", 0.9, 0.0, 0.2, 10)]
+    slower = [_c("t02-threads_2:tflite_int8", 0.9, 0.0, 0.3, 10)]
+    for c in slower:
+        c.update(trial="t02-threads_2", moves=["threads 2"], overrides={"bench.threads": 2})
+    s.trials = [
+        {"id": "t01-base", "moves": [], "overrides": {}, "candidates": base},
+        {"id": "t02-threads_2", "parent": "t01-base", "status": "ok", "candidates": slower, "overrides": {}},
+    ]
+    move = Move("threads 2", {"bench.threads": 2}, 0, frozenset({"latency"}))
+    s._learn(s.trials[1], move)
+    assert "no file it changes got latency better than in t01-base" in s.no_help["threads 2"]
+    narrow = _c("t03-width_0.5:tflite_int8", 0.9, 0.0, 0.12, 5)
+    narrow.update(moves=["width 0.5"], overrides={"model.width": 0.5})
+    s.trials.append({"id": "t03-width_0.5", "parent": "t01-base", "candidates": [narrow], "overrides": {}})
+    s.tried = {"{}", '{"bench.threads": 2}', '{"model.width": 0.5}'}
+    # The narrower model, now the closest, would be a new point with 2 threads: it is not proposed, and said why.
+    assert all(p["moves"][-1] != "threads 2" for p in s.propose())
+    assert "tried in t02-threads_2" in s.skipped[("threads 2", "tried")]
+    # A faster result (beyond the 3% noise margin) is kept as helpful.
+    s.no_help.clear()
+    slower[0]["p90_ms"] = 0.15
+    s._learn(s.trials[1], move)
+    assert not s.no_help
