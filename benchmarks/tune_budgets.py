@@ -30,8 +30,8 @@ log = logging.getLogger("tune_budgets")
 
 
 def tune(out: Path, *args: str, base: Path | None = None) -> tuple[int, float, dict]:
-    shutil.rmtree(out, ignore_errors=True)
     if base is not None:  # the quickstart itself (trial 1 of every budget) is measured once, shared by hard links
+        shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(base / "trials" / "t01-base", out / "trials" / "t01-base", copy_function=os.link)
     t0 = time.perf_counter()
     proc = subprocess.run([EDGEOPT, "tune", str(RECIPE), "-o", str(out), *args], capture_output=True, text=True)
@@ -47,7 +47,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "tune_budgets")
     ap.add_argument("--only", default="latency,size,both")
     args = ap.parse_args()
-    _, base_s, base = tune(args.work / "base", "--trials", "1")
+    _, base_s, base = tune(args.work / "base", "--trials", "1")  # resumable: a finished base is reused
     int8 = next(c for c in base["candidates"] if c["artifact"] == "tflite_int8")
     log.info("quickstart int8 TFLite: p90 %.3f ms, %d bytes, top-1 %.4f", int8["p90_ms"], int8["bytes"], int8["top1"])
     p90, kib = 0.6 * int8["p90_ms"], 0.6 * int8["bytes"] / 1024
