@@ -278,7 +278,7 @@ class Search:
             t["candidates"] = _candidates(t, self.trials_dir / t["id"], self.reference)
             self.trials.append(t)
             move = next(
-                (p["move"] for p in proposals if _canonical(p["overrides"]) == _canonical(t["overrides"])), None
+                (p.get("move") for p in proposals if _canonical(p["overrides"]) == _canonical(t["overrides"])), None
             )
             if move is not None:
                 self._learn(t, move)
