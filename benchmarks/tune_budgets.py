@@ -46,8 +46,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "tune_budgets")
     ap.add_argument("--only", default="latency,size,both")
+    ap.add_argument("--trials", type=int, default=16)
     args = ap.parse_args()
-    _, base_s, base = tune(args.work / "base", "--trials", "1")  # resumable: a finished base is reused
+    _, _, base = tune(args.work / "base", "--trials", "1")  # resumable: a finished base is reused
     int8 = next(c for c in base["candidates"] if c["artifact"] == "tflite_int8")
     log.info("quickstart int8 TFLite: p90 %.3f ms, %d bytes, top-1 %.4f", int8["p90_ms"], int8["bytes"], int8["top1"])
     p90, kib = 0.6 * int8["p90_ms"], 0.6 * int8["bytes"] / 1024
@@ -58,23 +59,57 @@ def main() -> None:
     }
     rows = []
     for name in args.only.split(","):
-        flags = [*budgets[name], "--max-drop", "0.01", "--trials", "16"]
-        code, seconds, r = tune(args.work / name, *flags, base=args.work / "base")
-        c = r["chosen"]
-        row = {
-            "budget": name,
-            "flags": flags,
-            "exit": code,
-            "met": r["met"],
-            "trials_to_budget": r["met_at_trial"],
-            "trials": len(r["trials"]),
-            "wall_s": round(seconds, 1),
-            "stopped": r["stopped"],
-            "chosen": {k: c[k] for k in ("key", "moves", "top1", "drop", "p90_ms", "bytes", "misses")},
-            "trial_seconds": [t.get("seconds") for t in r["trials"]],
-        }
-        log.info("%s: %s", name, json.dumps(row))
-        rows.append(row)
+        flags = [*budgets[name], "--max-drop", "0.01", "--trials", str(args.trials)]
+        rows.append(budget_row(args.work / name, name, flags, args.work / "base"))
+        log.info("%s: %s", name, json.dumps(rows[-1]))
+        write(int8, base, rows)  # after every budget: a cut session keeps what finished
+
+
+def budget_row(out: Path, name: str, flags: list[str], base: Path) -> dict:
+    """One budget's tune, or the row it wrote when it finished before (row.json beside tune.json). A tune that
+    finished without a row (its benchmark process was stopped after it) is taken as it is, its wall time from
+    the folder's file times: the shared base trial's copy to tune.json."""
+    row_file = out / "row.json"
+    if row_file.is_file() and json.loads(row_file.read_text())["flags"] == flags:
+        return json.loads(row_file.read_text())
+    done, started = out / "tune.json", out / "trials" / "t01-base"
+    if done.is_file() and started.is_dir() and _same_budget(json.loads(done.read_text())["budget"], flags):
+        r = json.loads(done.read_text())
+        code, seconds, timed = (0 if r["met"] else 1), done.stat().st_mtime - started.stat().st_mtime, "file times"
+    else:
+        code, seconds, r = tune(out, *flags, base=base)
+        timed = "process"
+    c = r["chosen"]
+    row = {
+        "budget": name,
+        "flags": flags,
+        "exit": code,
+        "met": r["met"],
+        "trials_to_budget": r["met_at_trial"],
+        "trials": len(r["trials"]),
+        "wall_s": round(seconds, 1),
+        "wall_measured_by": timed,
+        "stopped": r["stopped"],
+        "chosen": {k: c[k] for k in ("key", "moves", "top1", "drop", "p90_ms", "bytes", "misses")},
+        "trial_seconds": [t.get("seconds") for t in r["trials"]],
+    }
+    row_file.write_text(json.dumps(row, indent=2) + "\n")
+    return row
+
+
+def _same_budget(budget: dict, flags: list[str]) -> bool:
+    asked = dict(zip(flags[::2], flags[1::2], strict=True))
+    want = {
+        "--max-p90-ms": budget["max_p90_ms"],
+        "--max-size-kb": budget["max_size_kb"],
+        "--max-drop": budget["max_drop"],
+    }
+    return all(want[k] is not None and abs(float(v) - want[k]) < 1e-9 for k, v in asked.items() if k in want) and all(
+        k in asked for k, v in want.items() if v is not None
+    )
+
+
+def write(int8: dict, base: dict, rows: list[dict]) -> None:
     OUT.write_text(
         json.dumps(
             {
@@ -84,7 +119,7 @@ def main() -> None:
                     "tflite_int8_bytes": int8["bytes"],
                     "tflite_int8_top1": int8["top1"],
                     "reference_top1": base["reference_top1"],
-                    "wall_s": round(base_s, 1),
+                    "trial_s": base["trials"][0]["seconds"],
                 },
                 "budgets": rows,
             },
