@@ -3,8 +3,10 @@ the chosen candidate. The budgets come from the quickstart's own files, measured
   latency  p90 at most 0.6x the quickstart's int8 TFLite p90, at most 1 point of top-1 lost
   size     file at most 0.6x the quickstart's int8 TFLite file, at most 1 point lost
   both     the two together
-Each tune starts from a folder holding only the quickstart's own trial (measured once, counted as trial 1 of
-each; wall times leave its 3-4 minutes out), 16 trials at most. Writes
+The three tunes run in this order into one folder, as a user who tightens a budget would: trial 1 (the
+quickstart itself) is measured once, before them (wall times leave its 3-4 minutes out), and a later tune takes
+every trial an earlier one finished with the same recipe, and borrows its stages ("trials_run_now" says how many
+it ran). 16 trials at most each. Writes
 benchmarks/results/tune_budgets.json.
 
     .venv/bin/python benchmarks/tune_budgets.py [--work DIR] [--only latency,size,both]
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -29,10 +30,7 @@ EDGEOPT = str(Path(sys.executable).parent / "edgeopt")
 log = logging.getLogger("tune_budgets")
 
 
-def tune(out: Path, *args: str, base: Path | None = None) -> tuple[int, float, dict]:
-    if base is not None:  # the quickstart itself (trial 1 of every budget) is measured once, shared by hard links
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(base / "trials" / "t01-base", out / "trials" / "t01-base", copy_function=os.link)
+def tune(out: Path, *args: str) -> tuple[int, float, dict]:
     t0 = time.perf_counter()
     proc = subprocess.run([EDGEOPT, "tune", str(RECIPE), "-o", str(out), *args], capture_output=True, text=True)
     seconds = time.perf_counter() - t0
@@ -48,7 +46,7 @@ def main() -> None:
     ap.add_argument("--only", default="latency,size,both")
     ap.add_argument("--trials", type=int, default=16)
     args = ap.parse_args()
-    _, _, base = tune(args.work / "base", "--trials", "1")  # resumable: a finished base is reused
+    _, _, base = tune(args.work / "tune", "--trials", "1")  # resumable: a finished base is reused
     int8 = next(c for c in base["candidates"] if c["artifact"] == "tflite_int8")
     log.info("quickstart int8 TFLite: p90 %.3f ms, %d bytes, top-1 %.4f", int8["p90_ms"], int8["bytes"], int8["top1"])
     p90, kib = 0.6 * int8["p90_ms"], 0.6 * int8["bytes"] / 1024
@@ -60,25 +58,17 @@ def main() -> None:
     rows = []
     for name in args.only.split(","):
         flags = [*budgets[name], "--max-drop", "0.01", "--trials", str(args.trials)]
-        rows.append(budget_row(args.work / name, name, flags, args.work / "base"))
+        rows.append(budget_row(args.work, name, flags))
         log.info("%s: %s", name, json.dumps(rows[-1]))
         write(int8, base, rows)  # after every budget: a cut session keeps what finished
 
 
-def budget_row(out: Path, name: str, flags: list[str], base: Path) -> dict:
-    """One budget's tune, or the row it wrote when it finished before (row.json beside tune.json). A tune that
-    finished without a row (its benchmark process was stopped after it) is taken as it is, its wall time from
-    the folder's file times: the shared base trial's copy to tune.json."""
-    row_file = out / "row.json"
+def budget_row(work: Path, name: str, flags: list[str]) -> dict:
+    """One budget's tune into the shared folder, or the row it wrote when it finished before (resumable)."""
+    row_file = work / f"{name}.row.json"
     if row_file.is_file() and json.loads(row_file.read_text())["flags"] == flags:
         return json.loads(row_file.read_text())
-    done, started = out / "tune.json", out / "trials" / "t01-base"
-    if done.is_file() and started.is_dir() and _same_budget(json.loads(done.read_text())["budget"], flags):
-        r = json.loads(done.read_text())
-        code, seconds, timed = (0 if r["met"] else 1), done.stat().st_mtime - started.stat().st_mtime, "file times"
-    else:
-        code, seconds, r = tune(out, *flags, base=base)
-        timed = "process"
+    code, seconds, r = tune(work / "tune", *flags)
     c = r["chosen"]
     row = {
         "budget": name,
@@ -87,26 +77,15 @@ def budget_row(out: Path, name: str, flags: list[str], base: Path) -> dict:
         "met": r["met"],
         "trials_to_budget": r["met_at_trial"],
         "trials": len(r["trials"]),
+        "trials_run_now": r["trials_run_now"],
         "wall_s": round(seconds, 1),
-        "wall_measured_by": timed,
         "stopped": r["stopped"],
         "chosen": {k: c[k] for k in ("key", "moves", "top1", "drop", "p90_ms", "bytes", "misses")},
         "trial_seconds": [t.get("seconds") for t in r["trials"]],
     }
+    shutil.copy(work / "tune" / "tune.json", work / f"{name}.tune.json")
     row_file.write_text(json.dumps(row, indent=2) + "\n")
     return row
-
-
-def _same_budget(budget: dict, flags: list[str]) -> bool:
-    asked = dict(zip(flags[::2], flags[1::2], strict=True))
-    want = {
-        "--max-p90-ms": budget["max_p90_ms"],
-        "--max-size-kb": budget["max_size_kb"],
-        "--max-drop": budget["max_drop"],
-    }
-    return all(want[k] is not None and abs(float(v) - want[k]) < 1e-9 for k, v in asked.items() if k in want) and all(
-        k in asked for k, v in want.items() if v is not None
-    )
 
 
 def write(int8: dict, base: dict, rows: list[dict]) -> None:

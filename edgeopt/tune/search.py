@@ -169,7 +169,7 @@ class Search:
         for rank, c in enumerate(incumbents):
             want = {"accuracy"} if met else set(misses(c, self.s.budget))
             recipe = apply(self.base, c["overrides"])
-            for m in moves(recipe, self.s.cores, self.s.budget.size_metric):
+            for m in moves(recipe, self.s.cores, self.s.budget.size_metric, max(self.s.budget.max_drop, 1e-4)):
                 if not m.applies_to(c):
                     continue
                 overrides = {**c["overrides"], **m.set}
@@ -257,7 +257,9 @@ class Search:
                     "run_dir": str(run_dir),
                     "cpus": self.s.trial_cpus,
                     "log_level": logging.getLogger().level or logging.INFO,
-                    "share": [str(self.trials_dir / t["id"]) for t in self.trials if t.get("status") != "failed"],
+                    # Every trial folder here, of this search or of an earlier tune into the same folder (another
+                    # budget): a stage with the same key is borrowed, never run twice.
+                    "share": [str(d) for d in sorted(self.trials_dir.glob("t[0-9]*")) if d != run_dir],
                 }
             )
         if todo:

@@ -42,8 +42,9 @@ def _get(recipe: dict, dotted: str, default=None):
     return node
 
 
-def moves(recipe: dict, cores: int, size_metric: str = "file") -> list[Move]:
-    """Every move from `recipe` (the current candidate's recipe, overrides applied), cheapest tier first."""
+def moves(recipe: dict, cores: int, size_metric: str = "file", max_drop: float = 0.01) -> list[Move]:
+    """Every move from `recipe` (the current candidate's recipe, overrides applied), cheapest tier first.
+    `max_drop`: the budget the accuracy fallbacks work to when the recipe sets none."""
     tflite, onnx = frozenset({"tflite"}), frozenset({"onnx"})
     lat, acc, size = frozenset({"latency"}), frozenset({"accuracy"}), frozenset({"size"})
     q = _get(recipe, "quantize", {}) or {}
@@ -65,7 +66,8 @@ def moves(recipe: dict, cores: int, size_metric: str = "file") -> list[Move]:
     if not q.get("speed_fallback", True):
         out.append(Move("speed fallback", {"quantize.speed_fallback": True}, 1, lat, tflite, int8))
     if q.get("strategy", "none") != "auto":
-        out.append(Move("accuracy fallbacks (float islands)", {"quantize.strategy": "auto"}, 1, acc, precisions=int8))
+        fallbacks = {"quantize.strategy": "auto", "quantize.max_drop": q.get("max_drop") or max_drop}
+        out.append(Move("accuracy fallbacks (float islands)", fallbacks, 1, acc, precisions=int8))
     calib = q.get("calibration_samples", 200)
     if calib < 1000:
         more = {"quantize.calibration_samples": calib * 4}
@@ -92,7 +94,7 @@ def moves(recipe: dict, cores: int, size_metric: str = "file") -> list[Move]:
         for f in (0.75, 0.5):  # a step down in each, then a bigger one: one round tries both kinds
             if round(width * f, 4) >= 0.1:
                 out.append(Move(f"width {width * f:g}", {"model.width": round(width * f, 4)}, 3, lat | size))
-            smaller = max(8, int(round(image * f / 4) * 4))
+            smaller = max(8, int(image * f) // 2 * 2)
             if smaller < image:
                 out.append(Move(f"resolution {smaller}", {"data.image_size": smaller}, 3, lat))
         out.append(Move(f"width {width * 1.5:g}", {"model.width": round(width * 1.5, 4)}, 3, acc))
