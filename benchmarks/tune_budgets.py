@@ -83,7 +83,8 @@ def budget_row(work: Path, name: str, flags: list[str]) -> dict:
         "chosen": {k: c[k] for k in ("key", "moves", "top1", "drop", "p90_ms", "bytes", "misses")},
         "trial_seconds": [t.get("seconds") for t in r["trials"]],
     }
-    shutil.copy(work / "tune" / "tune.json", work / f"{name}.tune.json")
+    for f in ("tune.json", "chosen.yaml", "report.html"):  # the next budget's tune writes its own
+        shutil.copy(work / "tune" / f, work / f"{name}.{f}")
     row_file.write_text(json.dumps(row, indent=2) + "\n")
     return row
 

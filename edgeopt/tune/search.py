@@ -292,8 +292,9 @@ class Search:
         while proposals:
             room = self.s.trials - len(self.trials)
             self.run_round(proposals[:room])
-            if self.meeting() and self.met_at is None:
-                self.met_at = len(self.trials)
+            if self.meeting() and self.met_at is None:  # the first trial (1-based) with a file within the budget
+                ids = [t["id"] for t in self.trials]
+                self.met_at = min(ids.index(c["trial"]) + 1 for c in self.meeting())
             if self.met_at is not None and len(self.trials) >= self.met_at + self.s.extra:
                 stopped = f"budget met at trial {self.met_at}, then {len(self.trials) - self.met_at} more tried"
                 break
