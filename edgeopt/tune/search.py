@@ -1,9 +1,11 @@
 """The search loop: run the base recipe (every format at once), then, round by round, the cheapest moves that can
 close what the best candidates still miss, until the budget is met and `extra` more trials were tried, or a limit.
 
-The path is a function of the finished trials only, so a second run of the same command (after a crash, kill -9 or
-Ctrl-C) walks the same path, takes every finished trial from its folder and runs only what is missing; local and
-Ray runs walk it in the same rounds of `batch` proposals and so reach the same choice.
+The path is a function of the finished trials only (their reports, and the second timings of near misses that
+confirm.py keeps beside them), so a second run of the same command (after a crash, kill -9 or Ctrl-C) walks the
+same path, takes every finished trial from its folder and runs only what is missing; local and Ray runs walk it in
+the same rounds of `batch` proposals and so reach the same choice where their measurements agree, which the
+second timing of near misses makes far more likely on a noisy machine.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from edgeopt.errors import ToolchainError
 from edgeopt.tune.budget import Budget, closeness, misses, rank_key
+from edgeopt.tune.confirm import confirm
 from edgeopt.tune.space import WIDE_ONNX, WIDE_TFLITE, moves
 
 log = logging.getLogger(__name__)
@@ -60,8 +63,7 @@ def trial_recipe(base: dict, overrides: dict, settings: TuneSettings) -> dict:
         "export.bundle": [],
     }
     recipe = apply(base, wide)
-    recipe.setdefault("quantize", None)
-    if recipe["quantize"] is None:
+    if recipe.get("quantize") is None:
         recipe["quantize"] = {}
     if recipe.get("verify") is None:
         recipe["verify"] = {"split": "test"}
@@ -161,14 +163,12 @@ class Search:
     def propose(self) -> list[dict]:
         """The next round: from the best few candidates, every untried move that can improve what they miss (or,
         once the budget is met, their accuracy), cheapest tier first."""
-        from edgeopt.sweep.spec import apply
-
         met = self.meeting()
         incumbents = (met or self.closest())[:INCUMBENTS]
         out = []
         for rank, c in enumerate(incumbents):
             want = {"accuracy"} if met else set(misses(c, self.s.budget))
-            recipe = apply(self.base, c["overrides"])
+            recipe = trial_recipe(self.base, c["overrides"], self.s)  # what the trial ran: every wide export
             for m in moves(recipe, self.s.cores, self.s.budget.size_metric, max(self.s.budget.max_drop, 1e-4)):
                 if not m.applies_to(c):
                     continue
@@ -278,6 +278,7 @@ class Search:
             if self.reference is None and not self.trials:
                 self.reference = _reference(self.trials_dir / t["id"], t)
             t["candidates"] = _candidates(t, self.trials_dir / t["id"], self.reference)
+            confirm(self.trials_dir / t["id"], t["candidates"], self.s.budget)
             self.trials.append(t)
             move = next(
                 (p.get("move") for p in proposals if _canonical(p["overrides"]) == _canonical(t["overrides"])), None
