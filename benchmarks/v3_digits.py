@@ -1,20 +1,25 @@
 """MobileNetV3 int8 on the digits recipes: `edgeopt optimize` on recipes/mobilenet_v3_{small,large}_digits.yaml
 (trained, verified on the test split with the official runtimes), then the run's four files timed in one
-interleaved session (edgeopt.runtime.bench: each measurement in its own process, 1 thread, XNNPACK on, 5 rounds).
-Records each file's top-1, the int8/float32 p50 ratio per format, and what the export stage kept float for speed
-and why (report.json). Writes benchmarks/results/v3_digits.json.
+interleaved session (edgeopt.runtime.bench: each measurement in its own process, 1 thread, XNNPACK on, 5 rounds),
+each round once as the machine is and once with AMX refused to the measuring process (bench.amx: false; the same
+as the first on a CPU without AMX). Records each file's top-1, the int8/float32 p50 ratio per format both ways,
+and what the export stage kept float for speed and why (report.json). Writes benchmarks/results/v3_digits.json.
 
-    .venv/bin/python benchmarks/v3_digits.py [RECIPE ...]    # default: both MobileNetV3 digits recipes
+    .venv/bin/python benchmarks/v3_digits.py [--image-size N] [RECIPE ...]   # default: both MobileNetV3 recipes
 
-Run folders go to runs/<recipe name> (a second run reuses their cached stages).
+--image-size runs the recipe with data.image_size set to N instead of its own (rows "<recipe>@<N>px"). Run folders
+go to runs/<recipe name>[-<N>px] (a second run reuses their cached stages).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import statistics
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "results" / "v3_digits.json"
@@ -23,26 +28,48 @@ FILES = ["tflite_float32", "tflite_int8", "onnx_float32", "onnx_int8"]
 log = logging.getLogger("v3_digits")
 
 
-def measure(recipe: str) -> dict:
+def measure(recipe: str, image_size: int | None = None) -> dict:
+    import tempfile
+
     import edgeopt
     from edgeopt.runtime.bench import run_bench
     from edgeopt.runtime.targets import MeasureSettings
 
+    path, run_dir = ROOT / "recipes" / recipe, ROOT / "runs" / Path(recipe).stem
     started = time.monotonic()
-    report = edgeopt.optimize(ROOT / "recipes" / recipe, run_dir=ROOT / "runs" / Path(recipe).stem)
+    with tempfile.TemporaryDirectory(prefix="edgeopt-v3-") as tmp:
+        if image_size:
+            spec = yaml.safe_load(path.read_text())
+            spec["data"]["image_size"] = image_size
+            path, run_dir = Path(tmp) / recipe, run_dir.with_name(f"{run_dir.name}-{image_size}px")
+            path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        report = edgeopt.optimize(path, run_dir=run_dir)
+        size = yaml.safe_load(path.read_text())["data"]["image_size"]
     seconds = time.monotonic() - started
     run_dir = Path(report["run_dir"])
     arts = {a["name"]: a for a in report["artifacts"] if a["name"] in FILES}
     files = [run_dir / arts[n]["file"] for n in FILES]
-    result = run_bench(files, [1], 5, MeasureSettings.defaults(warmup=20, min_runs=200, min_seconds=1.0))
-    by_file = {r["model"]: r["p50_ms"] for r in result["results"]}
-    p50 = {n: by_file[str(f)] for n, f in zip(FILES, files, strict=True)}
+    rounds: dict[str, list[dict]] = {"native": [], "no_amx": []}
+    amx_state = {}
+    for _ in range(5):  # one round each way, alternating: drift hits both alike
+        for way, amx in (("native", True), ("no_amx", False)):
+            settings = MeasureSettings.defaults(warmup=20, min_runs=200, min_seconds=1.0, amx=amx)
+            result = run_bench(files, [1], 1, settings)
+            by_file = {r["model"]: r["p50_ms"] for r in result["results"]}
+            rounds[way].append({n: by_file[str(f)] for n, f in zip(FILES, files, strict=True)})
+            amx_state[way] = result["results"][0]["settings"].get("amx")
+    p50 = {way: {n: statistics.median(r[n] for r in rs) for n in FILES} for way, rs in rounds.items()}
     top1 = {n: arts[n]["accuracy"]["top1"] for n in FILES}
     return {
         "optimize_seconds": round(seconds, 1),
+        "image_size": size,
+        "machine": result["machine"],
+        "amx": amx_state,
         "top1": top1,
         "p50_ms": p50,
-        "int8_to_float32": {fmt: p50[f"{fmt}_int8"] / p50[f"{fmt}_float32"] for fmt in ("tflite", "onnx")},
+        "int8_to_float32": {
+            way: {fmt: v[f"{fmt}_int8"] / v[f"{fmt}_float32"] for fmt in ("tflite", "onnx")} for way, v in p50.items()
+        },
         "int8_top1_drop": {fmt: top1[f"{fmt}_float32"] - top1[f"{fmt}_int8"] for fmt in ("tflite", "onnx")},
         "speed": arts["tflite_int8"].get("speed"),
     }
@@ -54,11 +81,12 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname).1s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("recipes", nargs="*", default=RECIPES)
+    parser.add_argument("--image-size", type=int, help="data.image_size instead of the recipe's own")
     args = parser.parse_args()
     rows = json.loads(OUT.read_text()) if OUT.is_file() else {}
     for recipe in args.recipes:
-        rows[Path(recipe).stem] = measure(recipe)
-        r = rows[Path(recipe).stem]
+        r = measure(recipe, args.image_size)
+        rows[f"{Path(recipe).stem}@{r['image_size']}px"] = r
         log.info("%s: int8/float32 %s, top-1 %s", recipe, r["int8_to_float32"], r["top1"])
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")

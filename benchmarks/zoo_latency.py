@@ -3,7 +3,9 @@ the builder's layout): `edgeopt optimize` with the recipe defaults (per-layer di
 float32 and int8 TFLite and ONNX files; the raw tools (benchmarks/raw_tools.py --builder: TFLiteConverter
 full-int8, tf2onnx, onnxruntime quantize_static defaults) convert the same architecture with the same calibration
 samples. All eight files are then timed in one interleaved session (edgeopt.runtime.bench: each measurement in its
-own process, 1 thread, XNNPACK on, 3 rounds). Peak RSS and wall time of both processes from `/usr/bin/time -v`.
+own process, 1 thread, XNNPACK on, 3 rounds), and on a CPU with AMX once more with AMX refused to the measuring
+processes (bench.amx: false), as a CPU without it (every ARM board) runs them. The CPU is recorded per row. Peak
+RSS and wall time of both processes from `/usr/bin/time -v`.
 An int8 file of edgeopt's measured slower than float32 of its format gets the explanation `edgeopt bench` gives
 (`why_slower`). Writes benchmarks/results/zoo_latency.json (resumable: models already there are skipped unless
 --force) and prints the README's markdown table.
@@ -101,16 +103,17 @@ def raw_run(arch: str, work: Path, calibration: Path) -> tuple[dict, dict[str, P
     return run, {k: v for k, v in files.items() if v.is_file()}
 
 
-def interleaved(files: dict[str, Path]) -> dict[str, float]:
-    """p50 (ms) of every file, 1 thread, 3 interleaved rounds, each measurement in its own process."""
+def interleaved(files: dict[str, Path], amx: bool = True) -> tuple[dict[str, float], dict]:
+    """(p50 (ms) of every file, the machine's fingerprint): 1 thread, 3 interleaved rounds, each measurement in
+    its own process; `amx` False: with AMX refused to the measuring processes (bench.amx: false)."""
     from edgeopt.runtime.bench import run_bench
     from edgeopt.runtime.targets import MeasureSettings
 
     paths = list(files.values())
-    settings = MeasureSettings.defaults(warmup=3, min_runs=10, min_seconds=0.5)
+    settings = MeasureSettings.defaults(warmup=3, min_runs=10, min_seconds=0.5, amx=amx)
     result = run_bench(paths, [1], 3, settings)
     by = {r["model"]: r["p50_ms"] for r in result["results"]}
-    return {name: by[str(path)] for name, path in files.items()}
+    return {name: by[str(path)] for name, path in files.items()}, result["machine"]
 
 
 def ratios(p50: dict[str, float], who: str) -> dict[str, float]:
@@ -147,8 +150,12 @@ def measure(arch: str) -> dict:
         raw, raw_files = raw_run(arch, work, calibration)
         row["raw"] = raw
         files = {f"edgeopt_{k}": v for k, v in our_files.items()} | {f"raw_{k}": v for k, v in raw_files.items()}
-        row["p50_ms"] = interleaved(files)
+        # The CPU matters: int8 against float differs by machine (an AMX Xeon runs big int8 GEMMs much faster).
+        row["p50_ms"], row["machine"] = interleaved(files)
         row["int8_to_float32"] = {who: ratios(row["p50_ms"], who) for who in ("edgeopt", "raw")}
+        if "amx_int8" in row["machine"]["isa"]:  # also as a CPU without AMX (every edge CPU) would run them
+            row["p50_ms_no_amx"], _ = interleaved(files, amx=False)
+            row["int8_to_float32_no_amx"] = {who: ratios(row["p50_ms_no_amx"], who) for who in ("edgeopt", "raw")}
         row["int8_slower"] = sorted(fmt for fmt, r in row["int8_to_float32"]["edgeopt"].items() if r > 1.0)
         row["why_slower"] = {fmt: why_slower(our_files, fmt) for fmt in row["int8_slower"]}
         shutil.rmtree(work, ignore_errors=True)
@@ -162,17 +169,19 @@ def measure(arch: str) -> dict:
 def table(rows: dict) -> str:
     head = (
         "| builder | input | TFLite int8/fp32 edgeopt (raw) | ONNX int8/fp32 edgeopt (raw) | kept float for speed "
-        "| edgeopt peak RSS / wall | raw peak RSS / wall |\n|---|---|---|---|---|---|---|\n"
+        "| edgeopt peak RSS / wall | raw peak RSS / wall | CPU |\n|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for arch, r in sorted(rows.items()):
         q = r.get("int8_to_float32", {})
 
-        def pair(fmt, q=q):
+        def pair(fmt, q=q, r=r):
             ours, raw = q.get("edgeopt", {}).get(fmt), q.get("raw", {}).get(fmt)
             text = f"{ours:.2f}" if ours else "-"
             text = f"**{text}**" if ours and ours > 1.0 else text
-            return f"{text} ({raw:.2f})" if raw else text
+            text = f"{text} ({raw:.2f})" if raw else text
+            no_amx = r.get("int8_to_float32_no_amx", {}).get("edgeopt", {}).get(fmt)
+            return f"{text}; no AMX {no_amx:.2f}" if no_amx else text
 
         kept = ", ".join(
             sorted({op for s in r["edgeopt"].get("speed", {}).values() for op in (s.get("kept_float_for_speed") or {})})
@@ -188,7 +197,7 @@ def table(rows: dict) -> str:
         shape = "x".join(str(d) for d in r["input"])
         lines.append(
             f"| {arch} | {shape} | {pair('tflite')} | {pair('onnx')} | {kept or '-'} "
-            f"| {proc(r['edgeopt'])} | {proc(r.get('raw'))} |"
+            f"| {proc(r['edgeopt'])} | {proc(r.get('raw'))} | {r.get('machine', {}).get('cpu') or 'not recorded'} |"
         )
     return head + "\n".join(lines)
 

@@ -42,6 +42,12 @@ def _threads(value: str) -> list[int]:
     "--xnnpack/--no-xnnpack", default=_DEFAULT["xnnpack"], show_default=True, help="TFLite with or without XNNPACK."
 )
 @click.option(
+    "--amx/--no-amx",
+    default=_DEFAULT["amx"],
+    show_default=True,
+    help="x86 with AMX: --no-amx measures as a CPU without it (ARM boards, client x86): the recipe's bench.amx.",
+)
+@click.option(
     "--ort-opt",
     type=click.Choice(["disable", "basic", "extended", "all"]),
     default=_DEFAULT["ort_opt"],
@@ -67,6 +73,7 @@ def bench(
     min_runs,
     min_seconds,
     xnnpack,
+    amx,
     ort_opt,
     timeout,
     memory_mb,
@@ -82,7 +89,7 @@ def bench(
 
     for model in models:  # users' files: refuse a corrupt or crafted one before any runtime loads it
         precheck(model)
-    settings = MeasureSettings(warmup, min_runs, min_seconds, xnnpack, ort_opt)
+    settings = MeasureSettings(warmup, min_runs, min_seconds, xnnpack, ort_opt, amx)
     result = run_bench(
         list(models),
         _threads(threads),

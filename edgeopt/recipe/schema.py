@@ -417,6 +417,14 @@ class BenchConfig(_Section):
     rounds: int = Field(3, ge=1, le=100, description="Rounds; each measures every file once (drift cancels).")
     threads: int = Field(1, ge=1, le=256, description="Runtime intra-op threads.")
     xnnpack: bool = Field(True, description="TFLite with the XNNPACK delegate (its default).")
+    amx: bool = Field(
+        True,
+        description="x86 CPUs with AMX (Intel Xeon since Sapphire Rapids): let the runtimes use it. false measures "
+        "in a process the kernel refuses AMX to, so XNNPACK and onnxruntime take their AVX-512 VNNI kernels, as on "
+        "a CPU without AMX (every ARM board and phone, client x86 CPUs): on AMX, XNNPACK runs every int8 "
+        "convolution and fully connected layer on 16x64 tiles, which cost more than they save on layers of few "
+        "channels. Recorded per measurement (`amx`: granted, denied or absent).",
+    )
     ort_opt: Literal["disable", "basic", "extended", "all"] = Field(
         "all", description="onnxruntime graph optimization."
     )

@@ -58,7 +58,7 @@ def _aggregate(samples: dict, models: list[Path], threads: list[int], target) ->
             "bytes": outs[0]["bytes"],
             "gzip_bytes": outs[0]["gzip_bytes"],
             "fidelity_ratio": _median(o["fidelity_ratio"] for o in outs),
-            "settings": {k: outs[0][k] for k in ("xnnpack", "graph_optimization") if k in outs[0]},
+            "settings": {k: outs[0][k] for k in ("xnnpack", "graph_optimization", "amx") if k in outs[0]},
         }
         results.append(row)
     for row in results:

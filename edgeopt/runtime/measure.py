@@ -56,6 +56,56 @@ def fingerprint() -> dict:
     }
 
 
+# Linux x86-64: arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) is how a process asks for AMX's tile state.
+_ARCH_PRCTL, _REQ_XCOMP_PERM, _XTILEDATA = 158, 0x1023, 18
+
+
+def deny_amx() -> None:
+    """Make the kernel refuse AMX to this process (a seccomp filter answers EPERM to that one arch_prctl request).
+    XNNPACK and onnxruntime ask for it when they start; refused, they take their AVX-512 VNNI kernels, as on a CPU
+    without AMX (XNNPACK's hardware-config.c clears its AMX flag when the request fails). Irreversible: call it
+    before any runtime loads. Elsewhere (ARM, macOS) there is no AMX to refuse: nothing is done."""
+    import ctypes
+    import struct
+
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        return
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    program = [
+        (ld, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 0, 5, 0xC000003E),  # AUDIT_ARCH_X86_64, else allow
+        (ld, 0, 0, 0),  # seccomp_data.nr
+        (jeq, 0, 3, _ARCH_PRCTL),
+        (ld, 0, 0, 16),  # low half of args[0]
+        (jeq, 0, 1, _REQ_XCOMP_PERM),
+        (ret, 0, 0, 0x00050000 | 1),  # SECCOMP_RET_ERRNO | EPERM
+        (ret, 0, 0, 0x7FFF0000),  # SECCOMP_RET_ALLOW
+    ]
+    code = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in program))
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    prog = Program(len(program), ctypes.addressof(code))
+    # PR_SET_NO_NEW_PRIVS lets an unprivileged process install a filter; PR_SET_SECCOMP, SECCOMP_MODE_FILTER.
+    if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "could not install the seccomp filter that refuses AMX")
+
+
+def amx_state() -> str:
+    """granted (the runtimes may use AMX), denied (deny_amx), or absent (no AMX here, or not Linux x86-64)."""
+    import ctypes
+    import errno
+
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        return "absent"
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(_ARCH_PRCTL, _REQ_XCOMP_PERM, _XTILEDATA) == 0:
+        return "granted"
+    return "denied" if ctypes.get_errno() == errno.EPERM else "absent"
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process. VmHWM belongs to the address space execve created; ru_maxrss would
     also count the parent's pages the child held between fork and exec (a 1.4 GB parent showed up here)."""
@@ -113,10 +163,13 @@ def measure(
     warmup: int,
     min_runs: int,
     min_seconds: float,
+    amx: bool,
     bare_loop: bool = True,
 ) -> dict:
     """No defaults here: every knob comes from runtime.targets.MeasureSettings (the recipe's BenchConfig)."""
     path = Path(path)
+    if not amx:
+        deny_amx()  # before the runtime starts: XNNPACK asks for AMX once, when its delegate is created
     started = time.perf_counter()
     device = load_device_module(device_module)
     run_once, bare, settings = device.open_model(path, threads, {"xnnpack": xnnpack, "ort_opt": ort_opt}, _random_input)
@@ -140,6 +193,7 @@ def measure(
         "load_ms": load_ms,
         "first_inference_ms": first_ms,
         "warmup": warmup,
+        "amx": amx_state(),
         "steady": _stats(times),
     }
     if bare_loop:
@@ -162,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device-module", required=True, help="the format's timing module (formats/<format>/device.py)")
     p.add_argument("--threads", type=int, required=True)
     p.add_argument("--no-xnnpack", action="store_true", help="TFLite built-in kernels only")
+    p.add_argument("--no-amx", action="store_true", help="refuse AMX to this process (x86 Linux; see deny_amx)")
     p.add_argument("--ort-opt", choices=["disable", "basic", "extended", "all"], required=True)
     p.add_argument("--warmup", type=int, required=True)
     p.add_argument("--min-runs", type=int, required=True)
@@ -176,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup=a.warmup,
         min_runs=a.min_runs,
         min_seconds=a.min_seconds,
+        amx=not a.no_amx,
     )
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")

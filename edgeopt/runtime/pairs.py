@@ -57,8 +57,9 @@ def pair_results(result: dict, explain: bool) -> list[dict]:
             "ratio_of": key,
         }
         if pair["ratio"] > 1 and explain:
-            pair["slower_than_float"] = backend.explain_slower(
-                Path(row["model"]), Path(base["model"]), contents, row["threads"]
-            )
+            from edgeopt.runtime.amx import with_amx_reason
+
+            why = backend.explain_slower(Path(row["model"]), Path(base["model"]), contents, row["threads"])
+            pair["slower_than_float"] = with_amx_reason(why, row.get("settings", {}).get("amx"))
         out.append(pair)
     return out

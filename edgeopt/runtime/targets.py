@@ -28,6 +28,7 @@ class MeasureSettings:
     min_seconds: float
     xnnpack: bool
     ort_opt: str
+    amx: bool = True  # False: measured in a process the kernel refuses AMX to (runtime/measure.py deny_amx)
 
     @classmethod
     def defaults(cls, **overrides) -> MeasureSettings:
@@ -40,6 +41,7 @@ class MeasureSettings:
             "min_seconds": f["min_seconds"].default,
             "xnnpack": f["xnnpack"].default,
             "ort_opt": f["ort_opt"].default,
+            "amx": f["amx"].default,
         }
         return cls(**{**values, **overrides})
 
@@ -47,7 +49,7 @@ class MeasureSettings:
         """measure.py's command line for `model`."""
         out = [str(model), "--device-module", str(device_module), "--threads", str(threads), "--ort-opt", self.ort_opt]
         out += ["--warmup", str(self.warmup), "--min-runs", str(self.min_runs), "--min-seconds", str(self.min_seconds)]
-        return out + ([] if self.xnnpack else ["--no-xnnpack"])
+        return out + ([] if self.xnnpack else ["--no-xnnpack"]) + ([] if self.amx else ["--no-amx"])
 
 
 class Target(Protocol):

@@ -24,13 +24,13 @@ def run(ctx: StageContext) -> StageOutput:
     cfg, export = ctx.config.bench, ctx.need("export")
     names = [a["name"] for a in export.result["artifacts"]]
     files = [export.path(n) for n in names]
-    settings = MeasureSettings(cfg.warmup, cfg.runs, cfg.min_seconds, cfg.xnnpack, cfg.ort_opt)
+    settings = MeasureSettings(cfg.warmup, cfg.runs, cfg.min_seconds, cfg.xnnpack, cfg.ort_opt, cfg.amx)
     from edgeopt.runtime.device_lock import device_lock
 
     with device_lock("local"):  # this machine is a device too: parallel trials never time side by side
         local = run_bench(files, [cfg.threads], cfg.rounds, settings)
     results = _rows(local, names, files)
-    _explain_slower_int8(results, export, cfg.threads)
+    _explain_slower_int8(results, export, cfg.threads, local["results"][0].get("settings", {}).get("amx"))
     for r in results:
         log.info("bench: %-13s p50 %s ms p90 %s ms (%d runs)", r["name"], _ms(r["p50_ms"]), _ms(r["p90_ms"]), r["runs"])
     out = {
@@ -95,18 +95,20 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], setting
         return {"target": cfg.target, "error": str(exc)}
 
 
-def _explain_slower_int8(results: list[dict], export, threads: int) -> None:
+def _explain_slower_int8(results: list[dict], export, threads: int, amx: str | None) -> None:
     """An int8 file slower than the float32 file of the same format gets an explanation from the runtimes."""
     from edgeopt.formats import FORMATS
+    from edgeopt.runtime.amx import with_amx_reason
 
     by_name = {r["name"]: r for r in results}
     artifacts = {a["name"]: a for a in export.result["artifacts"]}
     for fmt, backend in FORMATS.items():
         q, f = by_name.get(f"{fmt}_int8"), by_name.get(f"{fmt}_float32")
         if q and f and q["p50_ms"] > f["p50_ms"]:
-            q["slower_than_float32"] = backend.explain_slower(
+            why = backend.explain_slower(
                 export.path(q["name"]), export.path(f["name"]), artifacts[q["name"]]["contents"], threads
             )
+            q["slower_than_float32"] = with_amx_reason(why, amx)
             log.warning(
                 "bench: %s is slower than %s (%.3f vs %.3f ms): %s",
                 q["name"],

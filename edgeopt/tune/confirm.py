@@ -75,7 +75,7 @@ def _bench_config(run_dir: Path) -> dict:
 
 
 def _key(candidate: dict, bench: dict) -> str:
-    keep = ("threads", "warmup", "runs", "min_seconds", "rounds", "xnnpack", "ort_opt")
+    keep = ("threads", "warmup", "runs", "min_seconds", "rounds", "xnnpack", "ort_opt", "amx")
     return candidate["sha256"] + ":" + json.dumps({k: bench.get(k) for k in keep}, sort_keys=True)
 
 
@@ -84,7 +84,8 @@ def _measure(candidates: list[dict], bench: dict, keys: dict[str, str]) -> dict:
     from edgeopt.runtime.device_lock import device_lock
     from edgeopt.runtime.targets import MeasureSettings
 
-    settings = MeasureSettings(bench["warmup"], bench["runs"], bench["min_seconds"], bench["xnnpack"], bench["ort_opt"])
+    b = bench
+    settings = MeasureSettings(b["warmup"], b["runs"], b["min_seconds"], b["xnnpack"], b["ort_opt"], b.get("amx", True))
     files = [Path(c["file"]) for c in candidates]
     with device_lock("local"):
         result = run_bench(files, [bench["threads"]], bench["rounds"], settings)

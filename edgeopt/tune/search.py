@@ -186,6 +186,11 @@ class Search:
                         f"cannot improve {', '.join(sorted(want))}: changes {can}",
                     )
                     continue
+                invalid = _invalid(trial_recipe(self.base, overrides, self.s))
+                if invalid:  # e.g. QAT on top of the accuracy fallbacks: a trial slot would be spent on exit 2
+                    self.tried.add(key)
+                    self.skipped.setdefault((m.name, "invalid"), f"from {c['trial']}: {invalid}")
+                    continue
                 out.append(
                     {
                         "overrides": overrides,
@@ -309,6 +314,19 @@ class Search:
         if self.met_at is not None and "exhausted" in stopped:
             stopped = f"budget met at trial {self.met_at}; no further move could improve accuracy"
         return {"stopped": stopped, "seconds": round(time.monotonic() - started, 1)}
+
+
+def _invalid(recipe: dict) -> str | None:
+    """The recipe's first validation error (no TensorFlow: the schema alone), or None when it is valid."""
+    from pydantic import ValidationError
+
+    from edgeopt.recipe.schema import Recipe
+
+    try:
+        Recipe.model_validate(recipe)
+    except ValidationError as exc:
+        return exc.errors()[0]["msg"]
+    return None
 
 
 def _finished(run_dir: Path, recipe: dict) -> dict | None:

@@ -13,7 +13,7 @@ from edgeopt.formats import FORMATS, for_path
 from edgeopt.runtime.measure import measure
 
 TFLITE, ONNX = FORMATS["tflite"], FORMATS["onnx"]
-KNOBS = {"threads": 1, "xnnpack": True, "ort_opt": "all", "warmup": 1, "min_runs": 10, "min_seconds": 0.0}
+KNOBS = {"threads": 1, "xnnpack": True, "ort_opt": "all", "warmup": 1, "min_runs": 10, "min_seconds": 0.0, "amx": True}
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +53,30 @@ def test_xnnpack_can_be_switched_off_and_ort_levels_chosen(files):
         measure(files / "f32.onnx", ONNX.device_module, **{**KNOBS, "ort_opt": "disable"})["graph_optimization"]
         == "disable"
     )
+
+
+def test_amx_can_be_refused_to_the_measuring_process(files):
+    """--no-amx: the kernel refuses AMX to the child (seccomp), so the runtimes take the kernels a CPU without AMX
+    has. Measured in child processes: the filter cannot be lifted once installed."""
+    from pathlib import Path
+
+    from edgeopt.runtime.targets import LocalTarget, MeasureSettings
+
+    flags = next((ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("flags")), "")
+    has_amx = "amx_int8" in flags.split()
+    for name in ("i8.tflite", "i8.onnx"):
+        denied = LocalTarget().measure(files / name, 1, MeasureSettings.defaults(**_quick(amx=False)))
+        native = LocalTarget().measure(files / name, 1, MeasureSettings.defaults(**_quick()))
+        assert denied["steady"]["runs"] >= 10
+        assert denied["amx"] == ("denied" if denied["machine"]["arch"] == "x86_64" else "absent")
+        assert native["amx"] == ("granted" if has_amx else "absent")
+    result = CliRunner().invoke(cli, ["bench", str(files / "i8.tflite"), "--no-amx", "--rounds", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["results"][0]["settings"]["amx"] in ("denied", "absent")
+
+
+def _quick(**more):
+    return {"warmup": 1, "min_runs": 10, "min_seconds": 0.0, **more}
 
 
 def test_bench_cli_interleaves_rounds_per_thread_count_in_subprocesses(files, tmp_path):

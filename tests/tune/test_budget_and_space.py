@@ -149,3 +149,20 @@ def test_a_near_miss_on_latency_is_timed_again_once_and_the_smaller_p90_counts(t
     inaccurate = {c["artifact"]: c for c in _candidates(trial, run, reference=1.5)}["onnx_int8"]
     confirm(run, [inaccurate], Budget(max_drop=0.01, max_p90_ms=inaccurate["p90_ms"] / 1.5))
     assert "p90_again_ms" not in far and "p90_again_ms" not in inaccurate
+
+
+def test_a_move_that_makes_an_invalid_recipe_is_skipped_with_the_reason_not_run(tmp_path):
+    from edgeopt.tune.search import Search, TuneSettings
+    from tests.conftest import TINY_RECIPE
+
+    (tmp_path / "r.yaml").write_text(TINY_RECIPE)
+    s = Search(TuneSettings(tmp_path / "r.yaml", tmp_path / "out", Budget(0.001), cores=1))
+    # The incumbent runs the accuracy fallbacks; QAT on top of them is no valid recipe (they end in QAT themselves).
+    fallbacks = {"quantize.strategy": "auto", "quantize.max_drop": 0.001}
+    inc = {**_c("t02-f:tflite_int8", 0.9, 0.05, 0.2, 10), "overrides": fallbacks}
+    s.trials = [{"id": "t02-f", "moves": ["fallbacks"], "overrides": fallbacks, "candidates": [inc]}]
+    s.s.batch = 50
+    proposals = s.propose()
+    assert proposals and not any(p["moves"][-1] == "QAT" for p in proposals)
+    why = s.skipped[("QAT", "invalid")]
+    assert why.startswith("from t02-f:") and "strategy auto" in why
