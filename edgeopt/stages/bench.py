@@ -95,7 +95,7 @@ def _remote(ctx: StageContext, cfg, files: list[Path], names: list[str], setting
         return {"target": cfg.target, "error": str(exc)}
 
 
-def _explain_slower_int8(results: list[dict], export, threads: int, amx: str | None) -> None:
+def _explain_slower_int8(results: list[dict], export, threads: int, amx: str | None = None) -> None:
     """An int8 file slower than the float32 file of the same format gets an explanation from the runtimes."""
     from edgeopt.formats import FORMATS
     from edgeopt.runtime.amx import with_amx_reason

@@ -55,7 +55,7 @@ def test_xnnpack_can_be_switched_off_and_ort_levels_chosen(files):
     )
 
 
-def test_amx_can_be_refused_to_the_measuring_process(files):
+def test_amx_can_be_refused_to_the_measuring_process(files, tmp_path):
     """--no-amx: the kernel refuses AMX to the child (seccomp), so the runtimes take the kernels a CPU without AMX
     has. Measured in child processes: the filter cannot be lifted once installed."""
     from pathlib import Path
@@ -70,9 +70,11 @@ def test_amx_can_be_refused_to_the_measuring_process(files):
         assert denied["steady"]["runs"] >= 10
         assert denied["amx"] == ("denied" if denied["machine"]["arch"] == "x86_64" else "absent")
         assert native["amx"] == ("granted" if has_amx else "absent")
-    result = CliRunner().invoke(cli, ["bench", str(files / "i8.tflite"), "--no-amx", "--rounds", "1", "--json"])
+    out = tmp_path / "bench.json"
+    args = ["bench", str(files / "i8.tflite"), "--no-amx", "--rounds", "1", "--min-runs", "10", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["results"][0]["settings"]["amx"] in ("denied", "absent")
+    assert json.loads(out.read_text())["results"][0]["settings"]["amx"] in ("denied", "absent")
 
 
 def _quick(**more):
