@@ -420,8 +420,8 @@ class BenchConfig(_Section):
     amx: bool = Field(
         True,
         description="x86 CPUs with AMX (Intel Xeon since Sapphire Rapids): let the runtimes use it. false measures "
-        "in a process the kernel refuses AMX to, so XNNPACK and onnxruntime take their AVX-512 VNNI kernels, as on "
-        "a CPU without AMX (every ARM board and phone, client x86 CPUs): on AMX, XNNPACK runs every int8 "
+        "in a process the kernel refuses AMX to, so XNNPACK takes its AVX-512 VNNI kernels, as on a CPU without "
+        "AMX (every ARM board and phone, client x86 CPUs): on AMX, XNNPACK runs every int8 "
         "convolution and fully connected layer on 16x64 tiles, which cost more than they save on layers of few "
         "channels. Recorded per measurement (`amx`: granted, denied or absent).",
     )

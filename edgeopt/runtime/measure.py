@@ -62,8 +62,8 @@ _ARCH_PRCTL, _REQ_XCOMP_PERM, _XTILEDATA = 158, 0x1023, 18
 
 def deny_amx() -> None:
     """Make the kernel refuse AMX to this process (a seccomp filter answers EPERM to that one arch_prctl request).
-    XNNPACK and onnxruntime ask for it when they start; refused, they take their AVX-512 VNNI kernels, as on a CPU
-    without AMX (XNNPACK's hardware-config.c clears its AMX flag when the request fails). Irreversible: call it
+    XNNPACK asks for it when its delegate starts; refused, it takes its AVX-512 VNNI kernels, as on a CPU without
+    AMX (XNNPACK's hardware-config.c clears its AMX flag when the request fails). Irreversible: call it
     before any runtime loads. Elsewhere (ARM, macOS) there is no AMX to refuse: nothing is done."""
     import ctypes
     import struct

@@ -60,6 +60,6 @@ def pair_results(result: dict, explain: bool) -> list[dict]:
             from edgeopt.runtime.amx import with_amx_reason
 
             why = backend.explain_slower(Path(row["model"]), Path(base["model"]), contents, row["threads"])
-            pair["slower_than_float"] = with_amx_reason(why, row.get("settings", {}).get("amx"))
+            pair["slower_than_float"] = with_amx_reason(why, row.get("settings", {}).get("amx"), backend.name)
         out.append(pair)
     return out

@@ -31,19 +31,20 @@ class MeasureSettings:
     amx: bool = True  # False: measured in a process the kernel refuses AMX to (runtime/measure.py deny_amx)
 
     @classmethod
-    def defaults(cls, **overrides) -> MeasureSettings:
+    def of(cls, bench) -> MeasureSettings:
+        """From a recipe's bench section: a BenchConfig, or its dict as a run's recipe.json holds it."""
         from edgeopt.recipe.schema import BenchConfig
 
-        f = BenchConfig.model_fields
-        values = {
-            "warmup": f["warmup"].default,
-            "min_runs": f["runs"].default,
-            "min_seconds": f["min_seconds"].default,
-            "xnnpack": f["xnnpack"].default,
-            "ort_opt": f["ort_opt"].default,
-            "amx": f["amx"].default,
-        }
-        return cls(**{**values, **overrides})
+        b = bench if isinstance(bench, BenchConfig) else BenchConfig.model_validate(bench)
+        return cls(b.warmup, b.runs, b.min_seconds, b.xnnpack, b.ort_opt, b.amx)
+
+    @classmethod
+    def defaults(cls, **overrides) -> MeasureSettings:
+        from dataclasses import replace
+
+        from edgeopt.recipe.schema import BenchConfig
+
+        return replace(cls.of(BenchConfig()), **overrides)
 
     def args(self, model: Path, threads: int, device_module: Path) -> list[str]:
         """measure.py's command line for `model`."""

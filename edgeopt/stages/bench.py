@@ -24,7 +24,7 @@ def run(ctx: StageContext) -> StageOutput:
     cfg, export = ctx.config.bench, ctx.need("export")
     names = [a["name"] for a in export.result["artifacts"]]
     files = [export.path(n) for n in names]
-    settings = MeasureSettings(cfg.warmup, cfg.runs, cfg.min_seconds, cfg.xnnpack, cfg.ort_opt, cfg.amx)
+    settings = MeasureSettings.of(cfg)
     from edgeopt.runtime.device_lock import device_lock
 
     with device_lock("local"):  # this machine is a device too: parallel trials never time side by side
@@ -108,7 +108,7 @@ def _explain_slower_int8(results: list[dict], export, threads: int, amx: str | N
             why = backend.explain_slower(
                 export.path(q["name"]), export.path(f["name"]), artifacts[q["name"]]["contents"], threads
             )
-            q["slower_than_float32"] = with_amx_reason(why, amx)
+            q["slower_than_float32"] = with_amx_reason(why, amx, fmt)
             log.warning(
                 "bench: %s is slower than %s (%.3f vs %.3f ms): %s",
                 q["name"],

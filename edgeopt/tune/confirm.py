@@ -84,8 +84,7 @@ def _measure(candidates: list[dict], bench: dict, keys: dict[str, str]) -> dict:
     from edgeopt.runtime.device_lock import device_lock
     from edgeopt.runtime.targets import MeasureSettings
 
-    b = bench
-    settings = MeasureSettings(b["warmup"], b["runs"], b["min_seconds"], b["xnnpack"], b["ort_opt"], b.get("amx", True))
+    settings = MeasureSettings.of(bench)
     files = [Path(c["file"]) for c in candidates]
     with device_lock("local"):
         result = run_bench(files, [bench["threads"]], bench["rounds"], settings)
