@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edgeopt.errors import ToolchainError
-from edgeopt.tune.budget import Budget, closeness, misses, rank_key
+from edgeopt.tune.budget import Budget, closeness, misses, rank_key, ranked_misses
 from edgeopt.tune.confirm import confirm
 from edgeopt.tune.space import WIDE_ONNX, WIDE_TFLITE, moves
 
@@ -81,7 +81,9 @@ def _union(first: list[str], more: list[str]) -> list[str]:
 def _trial_id(index: int, names: list[str]) -> str:
     import re
 
-    slug = re.sub(r"[^A-Za-z0-9_.=-]+", "_", "+".join(names) or "base")[:70]
+    slug = re.sub(r"[^A-Za-z0-9_.=-]+", "_", "+".join(names) or "base")
+    if len(slug) > 70:  # moves stack: the newest ones tell trials apart, so a long name keeps its end
+        slug = "_" + slug[-69:]
     return f"t{index:02d}-{slug}"
 
 
@@ -164,7 +166,7 @@ class Search:
         """The next round: from the best few candidates, every untried move that can improve what they miss (or,
         once the budget is met, their accuracy), cheapest tier first."""
         met = self.meeting()
-        incumbents = (met or self.closest())[:INCUMBENTS]
+        incumbents = (met or ranked_misses(self.candidates(), self.s.budget))[:INCUMBENTS]
         out = []
         for rank, c in enumerate(incumbents):
             want = {"accuracy"} if met else set(misses(c, self.s.budget))
@@ -207,14 +209,15 @@ class Search:
     def _learn(self, trial: dict, move) -> None:
         """A move that made none of the files it touches better on what it claims to improve, against the trial it
         was made from, is not tried again from other candidates (runtime settings and quantization options rarely
-        turn helpful on a smaller model). Latency must beat the parent's by 3%: the noise of one machine."""
+        turn helpful on a smaller model). Latency must beat the parent's by 10%: less is within one machine's noise, and
+        a verdict from noise would make two searches of the same space walk apart."""
         parent = next((t for t in self.trials if t["id"] == trial.get("parent")), None)
         if parent is None or trial.get("status") not in ("ok", "gate_failed") or move.tier == 3:
             return  # a new width or resolution is a new model: what it does depends on the model
         before = {c["artifact"]: c for c in parent["candidates"]}
         better = {
             "latency": lambda a, b: (
-                a["p90_ms"] is not None and b["p90_ms"] is not None and a["p90_ms"] < 0.97 * b["p90_ms"]
+                a["p90_ms"] is not None and b["p90_ms"] is not None and a["p90_ms"] < 0.90 * b["p90_ms"]
             ),
             "size": lambda a, b: a["bytes"] < b["bytes"] or a["gzip_bytes"] < b["gzip_bytes"],
             "accuracy": lambda a, b: a["top1"] > b["top1"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from edgeopt.tune.budget import Budget, closeness, misses, pareto, rank_key
+from edgeopt.tune.budget import Budget, closeness, misses, pareto, rank_key, ranked_misses
 from edgeopt.tune.space import moves
 
 
@@ -36,6 +36,30 @@ def test_misses_say_by_how_much_and_unmeasured_latency_never_meets():
     assert closeness(_c("d", 0.98, 0.0, 0.55, 90), b) < closeness(_c("e", 0.98, 0.0, 1.0, 90), b)
     gz = Budget(max_drop=0.01, max_size_kb=100, size_metric="gzip")
     assert misses(_c("f", 0.98, 0.0, 0.4, 150, gzip_kib=80), gz) == {}
+
+
+def test_misses_within_the_noise_of_a_p90_are_ranked_by_exact_figures():
+    b = Budget(max_drop=0.01, max_p90_ms=0.28)
+    # The same two files measured in two searches: 0.408 vs 0.472 ms is noise, so top-1 and bytes decide alike.
+    first = [_c("t02:f32", 0.985, 0.0, 0.408, 600), _c("t03:int8", 0.983, 0.0, 0.43, 300)]
+    second = [_c("t02:f32", 0.985, 0.0, 0.472, 600), _c("t03:int8", 0.983, 0.0, 0.43, 300)]
+    assert [c["key"] for c in ranked_misses(first, b)] == [c["key"] for c in ranked_misses(second, b)]
+    assert ranked_misses(second, b)[0]["key"] == "t02:f32"
+    # A miss far over the limit still ranks after one near it, and one missing two axes after one missing one.
+    far, near = _c("far", 0.99, 0.0, 0.9, 100), _c("near", 0.97, 0.0, 0.3, 100)
+    both = _c("both", 0.99, 0.02, 0.29, 100)
+    assert [c["key"] for c in ranked_misses([far, both, near], b)] == ["near", "far", "both"]
+    # The exact closest miss (what tune reports when nothing meets the budget) keeps the exact figure.
+    assert closeness(first[0], b) < closeness(second[0], b)
+
+
+def test_trial_ids_of_long_move_stacks_keep_their_newest_moves():
+    from edgeopt.tune.search import _trial_id
+
+    stack = ["threads 2", "width 0.2625", "accuracy fallbacks", "width 0.196875", "width 0.147675"]
+    a, b = _trial_id(14, stack), _trial_id(15, [*stack[:-1], "QAT"])
+    assert len(a) <= 74 and a.endswith("width_0.147675") and b.endswith("QAT") and a[4:] != b[4:]
+    assert _trial_id(1, []) == "t01-base"
 
 
 def test_best_is_most_accurate_then_smallest_and_the_front_drops_dominated_points():
