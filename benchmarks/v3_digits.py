@@ -5,10 +5,11 @@ each round once as the machine is and once with AMX refused to the measuring pro
 as the first on a CPU without AMX). Records each file's top-1, the int8/float32 p50 ratio per format both ways,
 and what the export stage kept float for speed and why (report.json). Writes benchmarks/results/v3_digits.json.
 
-    .venv/bin/python benchmarks/v3_digits.py [--image-size N] [RECIPE ...]   # default: both MobileNetV3 recipes
+    .venv/bin/python benchmarks/v3_digits.py [--image-size N] [--width W] [RECIPE ...]   # default: both recipes
 
---image-size runs the recipe with data.image_size set to N instead of its own (rows "<recipe>@<N>px"). Run folders
-go to runs/<recipe name>[-<N>px] (a second run reuses their cached stages).
+--image-size and --width run the recipe with data.image_size / model.width set instead of its own (rows
+"<recipe>@<N>px", "<recipe>@<N>px-w<W>" when the width is not the recipe's). Run folders go to runs/<recipe
+name>[-<N>px][-w<W>] (a second run reuses their cached stages).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ FILES = ["tflite_float32", "tflite_int8", "onnx_float32", "onnx_int8"]
 log = logging.getLogger("v3_digits")
 
 
-def measure(recipe: str, image_size: int | None = None) -> dict:
+def measure(recipe: str, image_size: int | None = None, width: float | None = None) -> dict:
     import tempfile
 
     import edgeopt
@@ -38,13 +39,19 @@ def measure(recipe: str, image_size: int | None = None) -> dict:
     path, run_dir = ROOT / "recipes" / recipe, ROOT / "runs" / Path(recipe).stem
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="edgeopt-v3-") as tmp:
-        if image_size:
+        if image_size or width:
             spec = yaml.safe_load(path.read_text())
-            spec["data"]["image_size"] = image_size
-            path, run_dir = Path(tmp) / recipe, run_dir.with_name(f"{run_dir.name}-{image_size}px")
+            if image_size:
+                spec["data"]["image_size"] = image_size
+                run_dir = run_dir.with_name(f"{run_dir.name}-{image_size}px")
+            if width:
+                spec["model"]["width"] = width
+                run_dir = run_dir.with_name(f"{run_dir.name}-w{width:g}")
+            path = Path(tmp) / recipe
             path.write_text(yaml.safe_dump(spec, sort_keys=False))
         report = edgeopt.optimize(path, run_dir=run_dir)
-        size = yaml.safe_load(path.read_text())["data"]["image_size"]
+        spec = yaml.safe_load(path.read_text())
+        size, used_width = spec["data"]["image_size"], spec["model"].get("width")
     seconds = time.monotonic() - started
     run_dir = Path(report["run_dir"])
     arts = {a["name"]: a for a in report["artifacts"] if a["name"] in FILES}
@@ -63,6 +70,7 @@ def measure(recipe: str, image_size: int | None = None) -> dict:
     return {
         "optimize_seconds": round(seconds, 1),
         "image_size": size,
+        "width": used_width,
         "machine": result["machine"],
         "amx": amx_state,
         "top1": top1,
@@ -82,11 +90,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("recipes", nargs="*", default=RECIPES)
     parser.add_argument("--image-size", type=int, help="data.image_size instead of the recipe's own")
+    parser.add_argument("--width", type=float, help="model.width instead of the recipe's own")
     args = parser.parse_args()
     rows = json.loads(OUT.read_text()) if OUT.is_file() else {}
     for recipe in args.recipes:
-        r = measure(recipe, args.image_size)
-        rows[f"{Path(recipe).stem}@{r['image_size']}px"] = r
+        r = measure(recipe, args.image_size, args.width)
+        rows[f"{Path(recipe).stem}@{r['image_size']}px" + (f"-w{args.width:g}" if args.width else "")] = r
         log.info("%s: int8/float32 %s, top-1 %s", recipe, r["int8_to_float32"], r["top1"])
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")
