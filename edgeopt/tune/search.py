@@ -88,7 +88,8 @@ def _trial_id(index: int, names: list[str]) -> str:
 
 
 def _candidates(trial: dict, run_dir: Path, reference: float | None) -> list[dict]:
-    """One candidate per measured file of a finished trial; latency from the target when it is a real device."""
+    """One candidate per measured file of a finished trial; latency from the target when it is a real device, else
+    from the trial's bench stage (a trial timed by the tune process gets it from _time_here)."""
     from edgeopt.hashing import sha256_file
     from edgeopt.pipeline.run_dir import RunDir
 
@@ -250,6 +251,9 @@ class Search:
             round_trials.append(trial)
             recipe = trial_recipe(self.base, p["overrides"], self.s)
             recipe["name"] = f"{self.base.get('name', 'tune')}-{tid[:3]}"
+            trial["bench"] = _bench(recipe)
+            if trial["bench"]["target"] == "local":  # timed by this process after the round (tune/timing.py)
+                recipe["bench"] = None
             before = _finished(run_dir, recipe)
             if before is not None:  # finished in an earlier invocation: its result is reused, never re-run
                 trial.update(status=before["status"], error=before.get("error"), seconds=before.get("seconds"))
@@ -285,8 +289,11 @@ class Search:
         for t in round_trials:
             if self.reference is None and not self.trials:
                 self.reference = _reference(self.trials_dir / t["id"], t)
+            bench = t.pop("bench")
             t["candidates"] = _candidates(t, self.trials_dir / t["id"], self.reference)
-            confirm(self.trials_dir / t["id"], t["candidates"], self.s.budget)
+            if bench["target"] == "local":
+                _time_here(self.trials_dir / t["id"], t["candidates"], bench)
+            confirm(self.trials_dir / t["id"], t["candidates"], self.s.budget, bench)
             self.trials.append(t)
             move = next(
                 (p.get("move") for p in proposals if _canonical(p["overrides"]) == _canonical(t["overrides"])), None
@@ -317,6 +324,24 @@ class Search:
         if self.met_at is not None and "exhausted" in stopped:
             stopped = f"budget met at trial {self.met_at}; no further move could improve accuracy"
         return {"stopped": stopped, "seconds": round(time.monotonic() - started, 1)}
+
+
+def _bench(recipe: dict) -> dict:
+    """The trial recipe's bench section with every default filled in (what its files are timed with)."""
+    from edgeopt.recipe.schema import BenchConfig
+
+    return BenchConfig.model_validate(recipe["bench"]).model_dump(mode="json")
+
+
+def _time_here(run_dir: Path, candidates: list[dict], bench: dict) -> None:
+    """Latency of every candidate of the trial, measured by this process on this machine (tune/timing.py)."""
+    from edgeopt.tune.timing import timed
+
+    if not candidates:
+        return
+    got = timed(run_dir, {c["artifact"]: (Path(c["file"]), c["sha256"]) for c in candidates}, bench)
+    for c in candidates:
+        c["p50_ms"], c["p90_ms"], c["latency_on"] = got[c["artifact"]]["p50_ms"], got[c["artifact"]]["p90_ms"], "local"
 
 
 def _invalid(recipe: dict) -> str | None:
