@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 TIMING_FILE = "latency.json"
 KEPT = ("p50_ms", "p90_ms", "runs")
+QUIET = 0.10  # share of all CPUs busy (others' work: this process sleeps meanwhile) below which timing starts
 SETTINGS = ("threads", "warmup", "runs", "min_seconds", "rounds", "xnnpack", "ort_opt", "amx")
 
 
@@ -58,5 +59,37 @@ def _measure(files: list[Path], bench: dict) -> dict[str, dict]:
     from edgeopt.runtime.targets import MeasureSettings
 
     with device_lock("local"):
+        wait_quiet()
         result = run_bench(files, [bench["threads"]], bench["rounds"], MeasureSettings.of(bench))
     return {r["model"]: {k: r.get(k) for k in KEPT} for r in result["results"]}
+
+
+def _busy() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat (None where there is none)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
+def wait_quiet(limit: float = QUIET, window: float = 0.5, patience: float = 60.0) -> float:
+    """Wait until the CPUs were at most `limit` busy over `window` seconds, or `patience` seconds have passed;
+    returns the seconds waited. The round's trial processes can still be exiting when it ends, and a Ray cluster
+    prestarts a worker that imports for seconds (seen here at 40-70% of a core during the first timings after a
+    Ray round); timing then would add their time to the files'."""
+    import time
+
+    start = time.monotonic()
+    before = _busy()
+    while before is not None and time.monotonic() - start < patience:
+        time.sleep(window)
+        after = _busy()
+        if after is None or after[1] == before[1] or (after[0] - before[0]) / (after[1] - before[1]) <= limit:
+            break
+        before = after
+    waited = time.monotonic() - start
+    if waited > 2 * window:
+        log.info("tune: waited %.1f s for the machine to be quiet before timing", waited)
+    return waited

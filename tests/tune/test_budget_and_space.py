@@ -4,6 +4,7 @@ skipped, the second timing of a near miss."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -221,3 +222,21 @@ def test_a_move_that_makes_an_invalid_recipe_is_skipped_with_the_reason_not_run(
     assert proposals and not any(p["moves"][-1] == "QAT" for p in proposals)
     why = s.skipped[("QAT", "invalid")]
     assert why.startswith("from t02-f:") and "strategy auto" in why
+
+
+def test_timing_waits_for_the_machine_to_be_quiet():
+    import subprocess
+    import sys
+    import time
+
+    from edgeopt.tune.timing import wait_quiet
+
+    burn = "import time\nt = time.time()\nwhile time.time() - t < 2.0: pass"
+    # One busy process per CPU, as a round's exiting trial or a prestarting Ray worker would be on this machine.
+    procs = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(len(os.sched_getaffinity(0)))]
+    try:
+        time.sleep(0.3)
+        assert wait_quiet(patience=20) >= 1.2
+    finally:
+        for p in procs:
+            p.wait()
