@@ -1,8 +1,8 @@
 """The search loop: run the base recipe (every format at once), then, round by round, the cheapest moves that can
 close what the best candidates still miss, until the budget is met and `extra` more trials were tried, or a limit.
 
-The path is a function of the finished trials only (their reports, and the second timings of near misses that
-confirm.py keeps beside them), so a second run of the same command (after a crash, kill -9 or Ctrl-C) walks the
+The path is a function of the finished trials only (their reports, and the timings tune/timing.py and confirm.py
+keep beside them), so a second run of the same command (after a crash, kill -9 or Ctrl-C) walks the
 same path, takes every finished trial from its folder and runs only what is missing; local and Ray runs walk it in
 the same rounds of `batch` proposals and so reach the same choice where their measurements agree, which the
 second timing of near misses makes far more likely on a noisy machine.
