@@ -1,14 +1,14 @@
 """Latency of a tune's candidates, measured by the tune process itself on this machine, once per file and settings.
 
-A trial's own bench stage times its files wherever the trial runs. Inside a Ray worker that is slower than the
-same files timed from a plain process, even on an idle one-node cluster (the quickstart's 2-thread int8 TFLite
-file: p90 0.412 ms in the trial on Ray, 0.261 ms in the local trial; from the tune process with the Ray cluster up
-and idle, 0.245 ms, as without Ray), so local and Ray searches walked apart; on a real cluster the worker would
-not even be the machine the files are for. So when the target is this machine, trials run without their bench
-stage and the tune process times each finished trial's files after its round, in one interleaved session under
-the device lock, with the trial recipe's bench settings (threads, XNNPACK, graph level, AMX). Timings are kept
-in the trial folder keyed by the file's sha256 and those settings, so a resumed search reads them instead of
-measuring again and walks the same path.
+A trial's own bench stage times its files wherever the trial runs. Inside a Ray worker that is slower than the same
+files timed from a plain process, even on an idle one-node cluster (the quickstart's 2-thread int8 TFLite file: p90
+0.412 ms in the trial on Ray, 0.261 ms in the local trial), so local and Ray searches walked apart; on a real
+cluster the worker would not even be the machine the files are for. (A Ray tune's own timings after its rounds
+still measured 1.4-2.1x the local ones on this machine, a slowdown a controlled A/B did not reproduce.) So when the
+target is this machine, trials run without their bench stage and the tune process times each finished trial's files
+after its round, in one interleaved session under the device lock, with the trial recipe's bench settings (threads,
+XNNPACK, graph level, AMX). Timings are kept in the trial folder keyed by the file's sha256 and those settings, so
+a resumed search reads them instead of measuring again and walks the same path.
 """
 
 from __future__ import annotations
