@@ -6,7 +6,9 @@ the chosen candidate. The budgets come from the quickstart's own files, measured
 The three tunes run in this order into one folder, as a user who tightens a budget would: trial 1 (the
 quickstart itself) is measured once, before them (wall times leave its 3-4 minutes out), and a later tune takes
 every trial an earlier one finished with the same recipe, and borrows its stages ("trials_run_now" says how many
-it ran). 16 trials at most each. Writes
+it ran). 16 trials at most each. Their timings go to a latency store of the work folder (DIR/latency-store, not
+~/.cache): a fresh DIR measures every file, and benchmarks/tune_ray.py and tune_resume.py, run after this one, read
+the timings of the files they build alike (each row's "timings" says how many were measured now). Writes
 benchmarks/results/tune_budgets.json.
 
     .venv/bin/python benchmarks/tune_budgets.py [--work DIR] [--only latency,size,both]
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -30,9 +33,27 @@ EDGEOPT = str(Path(sys.executable).parent / "edgeopt")
 log = logging.getLogger("tune_budgets")
 
 
+def store_env(work: Path) -> dict:
+    """The environment of every tune of these benchmarks: the work folder's own latency store."""
+    return {**os.environ, "EDGEOPT_LATENCY_STORE": str(work / "latency-store")}
+
+
+def from_local_base(work: Path, name: str) -> tuple[dict, list[str], Path]:
+    """For a rerun of the latency tune (tune_ray.py, tune_resume.py): the local tune.json, its flags, and a fresh
+    folder work/name holding only a copy of the local tune's first trial (both start from the same measured base)."""
+    local = json.loads((work / "latency.tune.json").read_text())
+    flags = json.loads((work / "latency.row.json").read_text())["flags"]
+    out = work / name
+    shutil.rmtree(out, ignore_errors=True)
+    base = work / "tune" / "trials" / local["trials"][0]["id"]
+    shutil.copytree(base, out / "trials" / base.name)
+    return local, flags, out
+
+
 def tune(out: Path, *args: str) -> tuple[int, float, dict]:
     t0 = time.perf_counter()
-    proc = subprocess.run([EDGEOPT, "tune", str(RECIPE), "-o", str(out), *args], capture_output=True, text=True)
+    cmd = [EDGEOPT, "tune", str(RECIPE), "-o", str(out), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=store_env(out.parent))
     seconds = time.perf_counter() - t0
     if not (out / "tune.json").is_file():
         raise SystemExit(f"tune failed (exit {proc.returncode}): {proc.stderr[-3000:]}")
@@ -78,6 +99,7 @@ def budget_row(work: Path, name: str, flags: list[str]) -> dict:
         "trials_to_budget": r["met_at_trial"],
         "trials": len(r["trials"]),
         "trials_run_now": r["trials_run_now"],
+        "timings": {k: r["timings"][k] for k in ("now", "store", "folder")},
         "wall_s": round(seconds, 1),
         "stopped": r["stopped"],
         "chosen": {k: c[k] for k in ("key", "moves", "top1", "drop", "p90_ms", "bytes", "misses")},

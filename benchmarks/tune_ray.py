@@ -1,10 +1,12 @@
 """The latency tune of benchmarks/tune_budgets.py again, on a real 2-CPU Ray cluster: a Ray head on 127.0.0.1 in a
 loopback-only network namespace (as tests/conftest.py's ray_cluster starts it; root, `ip netns`), `edgeopt tune
 --executor ray --trial-cpus 2` with the same flags, into a fresh folder holding only a copy of the local tune's
-first trial (the quickstart itself, so both searches start from the same measured base). Records both choices,
-both paths and whether they agree. Writes benchmarks/results/tune_ray.json.
+first trial (the quickstart itself, so both searches start from the same measured base), with the work folder's
+latency store (files the Ray trials build byte for byte as the local ones are not timed again; `-- --retime` times
+everything again). Records both choices, both paths, where the timings came from and whether they agree. Writes
+benchmarks/results/tune_ray.json.
 
-    .venv/bin/python benchmarks/tune_ray.py [--work DIR]      # after benchmarks/tune_budgets.py
+    .venv/bin/python benchmarks/tune_ray.py [--work DIR] [-- --retime]   # after benchmarks/tune_budgets.py
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tune_budgets import from_local_base, store_env
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "tune_ray.json"
@@ -43,17 +46,14 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "tune_budgets")
+    ap.add_argument("more", nargs="*", help="more tune flags, e.g. -- --retime (time every file again)")
     args = ap.parse_args()
-    local = json.loads((args.work / "latency.tune.json").read_text())
-    flags = json.loads((args.work / "latency.row.json").read_text())["flags"]
-    out = args.work / "ray"
-    shutil.rmtree(out, ignore_errors=True)
-    base = args.work / "tune" / "trials" / local["trials"][0]["id"]
-    shutil.copytree(base, out / "trials" / base.name)
+    local, flags, out = from_local_base(args.work, "ray")
+    flags += args.more
 
     ns = f"edgeopt-tune-ray-{os.getpid()}"
     netns = ["ip", "netns", "exec", ns]
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**store_env(args.work), "RAY_USAGE_STATS_ENABLED": "0"}
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
         subprocess.run([*netns, "ip", "link", "set", "lo", "up"], check=True)
@@ -73,7 +73,7 @@ def main() -> None:
     result = {
         "flags": flags,
         "local": summary(local),
-        "ray": {**summary(ray), "exit": proc.returncode, "wall_s": round(seconds, 1)},
+        "ray": {**summary(ray), "exit": proc.returncode, "wall_s": round(seconds, 1), "timings": ray["timings"]},
     }
     result["same_choice"] = result["local"]["chosen"]["sha256"] == result["ray"]["chosen"]["sha256"]
     result["same_path"] = result["local"]["path"] == result["ray"]["path"]

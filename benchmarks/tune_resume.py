@@ -2,12 +2,13 @@
 repeat no finished trial, and end with the same choice as the uninterrupted run?
 
 Into a fresh folder holding only a copy of the local tune's first trial (both start from the same measured base),
-`edgeopt tune` with the same flags is started in its own process group; once --kill-after trials have finished
-(the copied base counts) and the next one has started, the whole group gets SIGKILL. Then the same command runs to
-its end. Records which trials had finished at the kill, which ones the second run ran, whether any finished trial
+with the work folder's latency store (`-- --retime` times every file again), `edgeopt tune` with the same flags is
+started in its own process group; once --kill-after trials have finished (the copied base counts) and the next one
+has started, the whole group gets SIGKILL. Then the same command runs to its end. Records which trials had finished at the kill, which ones the second run ran, whether any finished trial
 ran again (its trial.json rewritten), and both choices. Writes benchmarks/results/tune_resume.json.
 
-    .venv/bin/python benchmarks/tune_resume.py [--work DIR] [--kill-after N]   # after benchmarks/tune_budgets.py
+    .venv/bin/python benchmarks/tune_resume.py [--work DIR] [--kill-after N] [-- --retime]
+    (after benchmarks/tune_budgets.py)
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tune_budgets import from_local_base, store_env
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "tune_resume.json"
@@ -40,17 +42,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "tune_budgets")
     ap.add_argument("--kill-after", type=int, default=4)
+    ap.add_argument("more", nargs="*", help="more tune flags, e.g. -- --retime (time every file again)")
     args = ap.parse_args()
-    local = json.loads((args.work / "latency.tune.json").read_text())
-    flags = json.loads((args.work / "latency.row.json").read_text())["flags"]
-    out = args.work / "resume"
-    shutil.rmtree(out, ignore_errors=True)
-    base = args.work / "tune" / "trials" / local["trials"][0]["id"]
-    shutil.copytree(base, out / "trials" / base.name)
-    cmd = [EDGEOPT, "tune", str(RECIPE), "-o", str(out), *flags]
+    local, flags, out = from_local_base(args.work, "resume")
+    cmd = [EDGEOPT, "tune", str(RECIPE), "-o", str(out), *flags, *args.more]
+    env = store_env(args.work)
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     trials = out / "trials"
     while proc.poll() is None:
         done = finished(trials)
@@ -69,7 +68,7 @@ def main() -> None:
     log.info("killed after %.0f s: finished %s, running %s", killed_s, sorted(at_kill), running)
 
     t1 = time.perf_counter()
-    again = subprocess.run(cmd, capture_output=True, text=True)
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env)
     resumed_s = time.perf_counter() - t1
     tune = json.loads((out / "tune.json").read_text())
     after = finished(trials)
@@ -85,6 +84,7 @@ def main() -> None:
             "exit": again.returncode,
             "wall_s": round(resumed_s, 1),
             "trials_run_now": tune["trials_run_now"],
+            "timings": tune["timings"],
             "resumed": [t["id"] for t in tune["trials"] if t.get("resumed")],
             "path": [t["id"] for t in tune["trials"]],
             "stopped": tune["stopped"],

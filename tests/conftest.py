@@ -63,6 +63,21 @@ bench:
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def latency_store(tmp_path_factory):
+    """Tunes in the tests keep their timings in a store of this session, never the user's ~/.cache one: a timing
+    left there by an earlier run would be read instead of measured."""
+    from edgeopt.tune.timing import STORE_ENV
+
+    before = os.environ.get(STORE_ENV)
+    os.environ[STORE_ENV] = str(tmp_path_factory.mktemp("latency-store"))
+    yield Path(os.environ[STORE_ENV])
+    if before is None:
+        del os.environ[STORE_ENV]
+    else:
+        os.environ[STORE_ENV] = before
+
+
 @pytest.fixture
 def write_recipe(tmp_path):
     """Write YAML text (dedented) to a file in tmp_path and return its path."""

@@ -50,6 +50,12 @@ from edgeopt.errors import EXIT_GATE_FAILED
     type=click.IntRange(1, 256),
     help="TensorFlow threads and Ray CPUs per trial (default: every core locally, 1 on Ray).",
 )
+@click.option(
+    "--retime",
+    is_flag=True,
+    help="Time every file again instead of reading this machine's latency store (EDGEOPT_LATENCY_STORE, default "
+    "~/.cache/edgeopt/latency), where earlier tunes keep the timing of each file's bytes and bench settings.",
+)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Default: runs/tune/<recipe name>.")
 @click.option("--json", "as_json", is_flag=True, help="Print tune.json to stdout.")
 def tune(
@@ -65,6 +71,7 @@ def tune(
     address,
     batch,
     trial_cpus,
+    retime,
     out,
     as_json,
 ) -> None:
@@ -83,7 +90,17 @@ def tune(
         out = Path("runs") / "tune" / load_recipe(recipe).name
     budget = Budget(max_drop, max_p90_ms, max_size_kb, size_metric)
     settings = TuneSettings(
-        recipe, out, budget, trials, time_limit, executor, address, batch, trial_cpus=trial_cpus, target=target
+        recipe,
+        out,
+        budget,
+        trials,
+        time_limit,
+        executor,
+        address,
+        batch,
+        trial_cpus=trial_cpus,
+        target=target,
+        retime=retime,
     )
     search = Search(settings)
     result = summary(search, search.run())

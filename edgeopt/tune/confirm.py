@@ -3,9 +3,10 @@
 On a shared machine noise only adds time: a neighbour's burst during one trial's bench doubled a 2-thread p90 in
 one run and not in another, and the two searches went different ways. So a file that meets every other limit and
 whose p90 is within NEAR times the limit is timed again once its round is over (nothing else of the search
-running), and the smaller p90 of the two counts. The second measurement is kept in the trial's folder, keyed by
-the file's bytes and the bench settings, so a resumed search reads it instead of measuring again and walks the
-same path (tune/timing.py measures and keeps both timings).
+running), and the smaller p90 of the two counts. The second measurement is kept in the trial's folder and this
+machine's latency store, keyed by the file's bytes and the bench settings, so a resumed search, or another search
+that builds the same file, reads it instead of measuring again and walks the same path (tune/timing.py measures
+and keeps both timings).
 """
 
 from __future__ import annotations
@@ -37,15 +38,20 @@ def near_misses(candidates: list[dict], budget: Budget) -> list[dict]:
     ]
 
 
-def confirm(run_dir: Path, candidates: list[dict], budget: Budget, bench: dict) -> None:
-    """Time the trial's near misses again (once, ever) with the trial's bench settings and let the smaller p90 of
-    the two count."""
+def confirm(
+    run_dir: Path, candidates: list[dict], budget: Budget, bench: dict, reuse: bool = True, count: dict | None = None
+) -> None:
+    """Time the trial's near misses again (once per file and settings on this machine, unless reuse is off) with
+    the trial's bench settings and let the smaller p90 of the two count."""
     todo = near_misses(candidates, budget)
     if not todo:
         return
-    again = timed(run_dir, {c["artifact"]: (Path(c["file"]), c["sha256"]) for c in todo}, bench, CONFIRM_FILE)
+    files = {c["artifact"]: (Path(c["file"]), c["sha256"]) for c in todo}
+    again = timed(run_dir, files, bench, CONFIRM_FILE, reuse)
     for c in todo:
         second = again[c["artifact"]]
+        if count is not None and second["source"]:
+            count[second["source"]] += 1
         c["p90_first_ms"], c["p90_again_ms"] = c["p90_ms"], second["p90_ms"]
         if second["p90_ms"] is not None and second["p90_ms"] < c["p90_ms"]:
             c["p50_ms"], c["p90_ms"] = second["p50_ms"], second["p90_ms"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from edgeopt.atomic import write_text
 from edgeopt.sweep.results import cell
 from edgeopt.tune.budget import misses, pareto, size_kb
+from edgeopt.tune.timing import store_file
 
 
 def summary(search, outcome: dict) -> dict:
@@ -32,6 +33,9 @@ def summary(search, outcome: dict) -> dict:
         "chosen": None if chosen is None else {**chosen, "meets": not chosen["misses"]},
         "trials": [{k: v for k, v in t.items() if k != "candidates"} for t in search.trials],
         "trials_run_now": search.ran,
+        # Local timings by where they came from: measured now, this machine's store (the same bytes timed by an
+        # earlier tune), or the trial's folder (a resumed search).
+        "timings": {**search.timings, "store_file": str(store_file()), "retime": search.s.retime},
         "met_at_trial": search.met_at,
         "candidates": cands,
         "skipped_moves": [{"move": m, "for": want, "why": why} for (m, want), why in search.skipped.items()],

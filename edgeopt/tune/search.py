@@ -2,10 +2,11 @@
 close what the best candidates still miss, until the budget is met and `extra` more trials were tried, or a limit.
 
 The path is a function of the finished trials only (their reports, and the timings tune/timing.py and confirm.py
-keep beside them), so a second run of the same command (after a crash, kill -9 or Ctrl-C) walks the
-same path, takes every finished trial from its folder and runs only what is missing; local and Ray runs walk it in
-the same rounds of `batch` proposals and so reach the same choice where their measurements agree, which the
-second timing of near misses makes far more likely on a noisy machine.
+keep beside them), so a second run of the same command (after a crash, kill -9 or Ctrl-C) walks the same path,
+takes every finished trial from its folder and runs only what is missing. Local and Ray runs walk it in the same
+rounds of `batch` proposals; their trials build the same bytes, and a file timed once on this machine is read from
+its latency store after that, so they reach the same choice. With --retime every file is timed afresh, and a p90
+within noise of the limit can then go either way.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class TuneSettings:
     memory_mb: int = 4096
     target: str | None = None
     extra: int = 2  # trials tried after the budget is first met
+    retime: bool = False  # measure every file again instead of reading this machine's latency store
     cores: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))
 
 
@@ -148,6 +150,7 @@ class Search:
         self.reference: float | None = None
         self.met_at: int | None = None
         self.ran = 0
+        self.timings = {"now": 0, "store": 0, "folder": 0}  # where each local timing came from (tune/timing.py)
 
     # -- state ---------------------------------------------------------------------------------------------------
     def candidates(self) -> list[dict]:
@@ -292,8 +295,8 @@ class Search:
             bench = t.pop("bench")
             t["candidates"] = _candidates(t, self.trials_dir / t["id"], self.reference)
             if bench["target"] == "local":
-                _time_here(self.trials_dir / t["id"], t["candidates"], bench)
-            confirm(self.trials_dir / t["id"], t["candidates"], self.s.budget, bench)
+                _time_here(self.trials_dir / t["id"], t["candidates"], bench, not self.s.retime, self.timings)
+            confirm(self.trials_dir / t["id"], t["candidates"], self.s.budget, bench, not self.s.retime, self.timings)
             self.trials.append(t)
             move = next(
                 (p.get("move") for p in proposals if _canonical(p["overrides"]) == _canonical(t["overrides"])), None
@@ -333,15 +336,21 @@ def _bench(recipe: dict) -> dict:
     return BenchConfig.model_validate(recipe["bench"]).model_dump(mode="json")
 
 
-def _time_here(run_dir: Path, candidates: list[dict], bench: dict) -> None:
+def _time_here(
+    run_dir: Path, candidates: list[dict], bench: dict, reuse: bool = True, count: dict | None = None
+) -> None:
     """Latency of every candidate of the trial, measured by this process on this machine (tune/timing.py)."""
     from edgeopt.tune.timing import timed
 
     if not candidates:
         return
-    got = timed(run_dir, {c["artifact"]: (Path(c["file"]), c["sha256"]) for c in candidates}, bench)
+    got = timed(run_dir, {c["artifact"]: (Path(c["file"]), c["sha256"]) for c in candidates}, bench, reuse=reuse)
     for c in candidates:
-        c["p50_ms"], c["p90_ms"], c["latency_on"] = got[c["artifact"]]["p50_ms"], got[c["artifact"]]["p90_ms"], "local"
+        g = got[c["artifact"]]
+        c["p50_ms"], c["p90_ms"], c["latency_on"] = g["p50_ms"], g["p90_ms"], "local"
+        c["timed_at"] = g.get("measured_at")
+        if count is not None and g["source"]:
+            count[g["source"]] += 1
 
 
 def _invalid(recipe: dict) -> str | None:

@@ -9,12 +9,21 @@ target is this machine, trials run without their bench stage and the tune proces
 after its round, in one interleaved session under the device lock, with the trial recipe's bench settings (threads,
 XNNPACK, graph level, AMX). Timings are kept in the trial folder keyed by the file's sha256 and those settings, so
 a resumed search reads them instead of measuring again and walks the same path.
+
+They are also kept in this machine's latency store (store_file(): one file per CPU fingerprint and runtime
+versions), read by every later tune here: a Ray or resumed search, or a tune for another budget, that builds the
+same bytes reuses their timing instead of measuring them again. That is what makes two searches of the same space
+on one machine choose alike when a candidate's p90 sits within noise of the limit (a fresh measurement there is a
+coin flip), and it saves the timing. `edgeopt tune --retime` measures every file again (and updates the store).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import time
 from pathlib import Path
 
 from edgeopt.atomic import write_text
@@ -26,41 +35,87 @@ TIMING_FILE = "latency.json"
 KEPT = ("p50_ms", "p90_ms", "runs")
 QUIET = 0.10  # share of all CPUs busy (others' work: this process sleeps meanwhile) below which timing starts
 SETTINGS = ("threads", "warmup", "runs", "min_seconds", "rounds", "xnnpack", "ort_opt", "amx")
+STORE_ENV = "EDGEOPT_LATENCY_STORE"  # a folder; default ~/.cache/edgeopt/latency
+RUNTIMES = ("ai-edge-litert", "onnxruntime")
 
 
 def key(sha256: str, bench: dict) -> str:
     return sha256 + ":" + json.dumps({k: bench.get(k) for k in SETTINGS}, sort_keys=True)
 
 
-def timed(run_dir: Path, files: dict[str, tuple[Path, str]], bench: dict, cache: str = TIMING_FILE) -> dict:
-    """name -> {p50_ms, p90_ms, runs} for `files` (name -> (path, sha256)), from run_dir/cache where measured
-    before, else measured now in one interleaved session and added to it."""
-    path = run_dir / cache
+def store_file() -> Path:
+    """This machine's latency store: timings are only comparable on the same CPU with the same runtimes."""
+    from edgeopt.runtime.environment import library_versions, machine_key
+    from edgeopt.version import __version__
+
+    versions = {k: library_versions().get(k) for k in RUNTIMES}
+    finger = json.dumps({**machine_key(), **versions, "edgeopt": __version__}, sort_keys=True)
+    folder = Path(os.environ.get(STORE_ENV) or Path.home() / ".cache" / "edgeopt" / "latency")
+    return folder / (hashlib.sha256(finger.encode()).hexdigest()[:16] + ".json")
+
+
+def _load(path: Path) -> dict:
     try:
-        done = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except (OSError, ValueError):
-        done = {}
+        return {}
+
+
+def timed(
+    run_dir: Path, files: dict[str, tuple[Path, str]], bench: dict, cache: str = TIMING_FILE, reuse: bool = True
+) -> dict:
+    """name -> {p50_ms, p90_ms, runs, measured_at, source} for `files` (name -> (path, sha256)): from run_dir/cache
+    where measured for this trial before (source "folder"), else from this machine's store unless reuse is off
+    ("store"), else measured now in one interleaved session ("now"); the last two are added to run_dir/cache."""
+    path = run_dir / cache
+    done = _load(path)
     keys = {n: key(sha, bench) for n, (_, sha) in files.items()}
+    source = {n: "folder" for n in files if keys[n] in done}
     missing = {n: p for n, (p, _) in files.items() if keys[n] not in done}
     if missing:
+        store = store_file()
         try:
-            measured = _measure(list(missing.values()), bench)
+            got = _from_store_or_measured(
+                store, {n: (p, f"{cache}:{keys[n]}") for n, p in missing.items()}, bench, reuse
+            )
         except ToolchainError as exc:  # no latency (it counts as missed) and nothing kept: tried again on resume
             log.warning("tune: timing %s failed: %s", run_dir.name, exc)
-            return {n: dict.fromkeys(KEPT) for n in files}
-        done.update({keys[n]: measured[str(p)] for n, p in missing.items()})
+            return {n: {**dict.fromkeys(KEPT), "source": None} for n in files}
+        for n, (record, where) in got.items():
+            done[keys[n]], source[n] = record, where
         write_text(path, json.dumps(done, indent=2, sort_keys=True) + "\n")
-    return {n: done[keys[n]] for n in files}
+        reused = sorted(n for n in missing if source[n] == "store")
+        if reused:
+            log.info("tune: %s: %s timed before on this machine (%s), not measured again", run_dir.name, reused, store)
+    return {n: {**done[keys[n]], "source": source[n]} for n in files}
+
+
+def _from_store_or_measured(store: Path, todo: dict[str, tuple[Path, str]], bench: dict, reuse: bool) -> dict:
+    """name -> (record, "store" | "now"), under the machine's device lock: the store is read and written by one
+    tune at a time, and no other edgeopt measurement runs beside this one."""
+    from edgeopt.runtime.device_lock import device_lock
+
+    with device_lock("local"):
+        kept = _load(store) if reuse else {}
+        out = {n: (kept[k], "store") for n, (_, k) in todo.items() if k in kept}
+        measure = {n: pk for n, pk in todo.items() if n not in out}
+        if measure:
+            measured = _measure([p for p, _ in measure.values()], bench)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            for n, (p, _) in measure.items():
+                out[n] = ({**measured[str(p)], "measured_at": stamp}, "now")
+            kept = _load(store)  # written whole: another tune may have added to it since it was read
+            kept.update({k: out[n][0] for n, (_, k) in measure.items()})
+            write_text(store, json.dumps(kept, indent=1, sort_keys=True) + "\n")
+    return out
 
 
 def _measure(files: list[Path], bench: dict) -> dict[str, dict]:
     from edgeopt.runtime.bench import run_bench
-    from edgeopt.runtime.device_lock import device_lock
     from edgeopt.runtime.targets import MeasureSettings
 
-    with device_lock("local"):
-        wait_quiet()
-        result = run_bench(files, [bench["threads"]], bench["rounds"], MeasureSettings.of(bench))
+    wait_quiet()
+    result = run_bench(files, [bench["threads"]], bench["rounds"], MeasureSettings.of(bench))
     return {r["model"]: {k: r.get(k) for k in KEPT} for r in result["results"]}
 
 

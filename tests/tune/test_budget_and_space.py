@@ -148,6 +148,9 @@ def test_a_move_that_helped_no_file_is_not_tried_again_from_another_candidate(tm
 
 def test_a_near_miss_on_latency_is_timed_again_once_and_the_smaller_p90_counts(tiny_run, tmp_path, monkeypatch):
     import edgeopt.runtime.bench
+    from edgeopt.tune.timing import STORE_ENV
+
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "store"))  # nothing timed before
     from edgeopt.tune.confirm import CONFIRM_FILE, confirm
     from edgeopt.tune.search import _candidates
 
@@ -182,7 +185,9 @@ def test_a_near_miss_on_latency_is_timed_again_once_and_the_smaller_p90_counts(t
 def test_a_trial_without_its_bench_is_timed_by_the_tune_process_once(tiny_run, tmp_path, monkeypatch):
     import edgeopt.runtime.bench
     from edgeopt.tune.search import _bench, _candidates, _time_here
-    from edgeopt.tune.timing import TIMING_FILE
+    from edgeopt.tune.timing import STORE_ENV, TIMING_FILE, store_file
+
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "store"))
 
     run = tiny_run.copy(tmp_path / "t").run_dir
     trial = {"id": "t01-base", "moves": [], "overrides": {}}
@@ -191,20 +196,31 @@ def test_a_trial_without_its_bench_is_timed_by_the_tune_process_once(tiny_run, t
     cands = _candidates(trial, run, reference=1.0)
     for c in cands:  # as a trial run without its bench stage reports them
         c["p50_ms"] = c["p90_ms"] = None
-    _time_here(run, cands, bench)
+    count = {"now": 0, "store": 0, "folder": 0}
+    _time_here(run, cands, bench, count=count)
     assert all(c["p90_ms"] > 0 and c["p50_ms"] <= c["p90_ms"] and c["latency_on"] == "local" for c in cands)
-    assert len(json.loads((run / TIMING_FILE).read_text())) == len(cands)
+    assert len(json.loads((run / TIMING_FILE).read_text())) == len(cands) == count["now"]
+    assert store_file().parent == tmp_path / "store" and len(json.loads(store_file().read_text())) == len(cands)
 
     def no_timing(*a, **k):
         raise AssertionError("timed again")
 
     monkeypatch.setattr(edgeopt.runtime.bench, "run_bench", no_timing)
     again = _candidates(trial, run, reference=1.0)
-    _time_here(run, again, bench)  # a resumed search: read from the trial folder, the same figures
-    assert [c["p90_ms"] for c in again] == [c["p90_ms"] for c in cands]
-    # Other settings (2 threads) are another measurement.
+    _time_here(run, again, bench, count=count)  # a resumed search: read from the trial folder, the same figures
+    assert [c["p90_ms"] for c in again] == [c["p90_ms"] for c in cands] and count["folder"] == len(cands)
+    # Another search that built the same bytes (a Ray run, another budget) reads this machine's store.
+    other = tiny_run.copy(tmp_path / "other").run_dir
+    theirs = _candidates({**trial, "id": "t03-x"}, other, reference=1.0)
+    _time_here(other, theirs, bench, count=count)
+    assert [c["p90_ms"] for c in theirs] == [c["p90_ms"] for c in cands] and count["store"] == len(cands)
+    assert len(json.loads((other / TIMING_FILE).read_text())) == len(cands)  # kept for its own resume too
+    # Other settings (2 threads), or --retime, are another measurement.
     with pytest.raises(AssertionError, match="timed again"):
         _time_here(run, again, {**bench, "threads": 2})
+    fresh = tiny_run.copy(tmp_path / "fresh").run_dir
+    with pytest.raises(AssertionError, match="timed again"):
+        _time_here(fresh, _candidates(trial, fresh, reference=1.0), bench, reuse=False)
 
 
 def test_a_move_that_makes_an_invalid_recipe_is_skipped_with_the_reason_not_run(tmp_path):
