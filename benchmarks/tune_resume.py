@@ -4,8 +4,9 @@ repeat no finished trial, and end with the same choice as the uninterrupted run?
 Into a fresh folder holding only a copy of the local tune's first trial (both start from the same measured base),
 with the work folder's latency store (`-- --retime` times every file again), `edgeopt tune` with the same flags is
 started in its own process group; once --kill-after trials have finished (the copied base counts) and the next one
-has started, the whole group gets SIGKILL. Then the same command runs to its end. Records which trials had finished at the kill, which ones the second run ran, whether any finished trial
-ran again (its trial.json rewritten), and both choices. Writes benchmarks/results/tune_resume.json.
+has started, the whole group gets SIGKILL. Then the same command runs to its end. Records which trials had
+finished at the kill, which ones the second run ran, whether any finished trial ran again (its trial.json
+rewritten), and both choices. Writes benchmarks/results/tune_resume.json.
 
     .venv/bin/python benchmarks/tune_resume.py [--work DIR] [--kill-after N] [-- --retime]
     (after benchmarks/tune_budgets.py)
