@@ -89,6 +89,24 @@ def _trial_id(index: int, names: list[str]) -> str:
     return f"t{index:02d}-{slug}"
 
 
+def _distinct(candidates: list[dict]) -> list[dict]:
+    """One candidate per file and the runtime settings that apply to it, the earliest trial's. A trial whose moves
+    change nothing of a file (XNNPACK off for an ONNX file, ONNX QOperator for a TFLite one) holds its parent's
+    file again; taken as an incumbent of its own, it had moves stacked on a trial that made its other files worse
+    (five of one search's fifteen trials, on an XNNPACK-off trial 6x over the latency limit)."""
+    from edgeopt.tune.timing import IRRELEVANT
+
+    seen, out = set(), []
+    for c in candidates:
+        skip = {f"bench.{k}" for k in IRRELEVANT.get(c["format"], ())}
+        bench = {k: v for k, v in c["overrides"].items() if k.startswith("bench.") and k not in skip}
+        ident = (c["sha256"], _canonical(bench))
+        if ident not in seen:
+            seen.add(ident)
+            out.append(c)
+    return out
+
+
 def _candidates(trial: dict, run_dir: Path, reference: float | None) -> list[dict]:
     """One candidate per measured file of a finished trial; latency from the target when it is a real device, else
     from the trial's bench stage (a trial timed by the tune process gets it from _time_here)."""
@@ -169,8 +187,10 @@ class Search:
     def propose(self) -> list[dict]:
         """The next round: from the best few candidates, every untried move that can improve what they miss (or,
         once the budget is met, their accuracy), cheapest tier first."""
-        met = self.meeting()
-        incumbents = (met or ranked_misses(self.candidates(), self.s.budget))[:INCUMBENTS]
+        b = self.s.budget
+        pool = _distinct(self.candidates())
+        met = sorted((c for c in pool if not misses(c, b)), key=lambda c: rank_key(c, b))
+        incumbents = (met or ranked_misses(pool, b))[:INCUMBENTS]
         out = []
         for rank, c in enumerate(incumbents):
             want = {"accuracy"} if met else set(misses(c, self.s.budget))

@@ -39,8 +39,18 @@ STORE_ENV = "EDGEOPT_LATENCY_STORE"  # a folder; default ~/.cache/edgeopt/latenc
 RUNTIMES = ("ai-edge-litert", "onnxruntime")
 
 
-def key(sha256: str, bench: dict) -> str:
-    return sha256 + ":" + json.dumps({k: bench.get(k) for k in SETTINGS}, sort_keys=True)
+# A runtime's own setting says nothing of the other runtime's files: an ONNX file timed with XNNPACK off is the
+# same measurement as with it on, and is not timed twice (nor its noise counted as a difference).
+IRRELEVANT = {"tflite": ("ort_opt",), "onnx": ("xnnpack",)}
+
+
+def runtime_of(path: Path) -> str | None:
+    return {".tflite": "tflite", ".onnx": "onnx", ".ort": "onnx"}.get(Path(path).suffix)
+
+
+def key(sha256: str, bench: dict, runtime: str | None = None) -> str:
+    skip = IRRELEVANT.get(runtime, ())
+    return sha256 + ":" + json.dumps({k: bench.get(k) for k in SETTINGS if k not in skip}, sort_keys=True)
 
 
 def store_file() -> Path:
@@ -69,7 +79,11 @@ def timed(
     ("store"), else measured now in one interleaved session ("now"); the last two are added to run_dir/cache."""
     path = run_dir / cache
     done = _load(path)
-    keys = {n: key(sha, bench) for n, (_, sha) in files.items()}
+    keys = {n: key(sha, bench, runtime_of(p)) for n, (p, sha) in files.items()}
+    for n, (_, sha) in files.items():  # a folder timed before the key left out the other runtime's settings
+        old = key(sha, bench)
+        if keys[n] not in done and old in done:
+            done[keys[n]] = done[old]
     source = {n: "folder" for n in files if keys[n] in done}
     missing = {n: p for n, (p, _) in files.items() if keys[n] not in done}
     if missing:
