@@ -32,6 +32,7 @@ class Format:
     # on aarch64 builds of the runtime (runtime/device_predict.py under emulation)
     runner_source: ClassVar[tuple[Path, str]]
     diagnosis_column: ClassVar[tuple[str, str]]  # per-layer diagnosis: (row key, report column) beside SQNR
+    bench_settings: ClassVar[tuple[str, ...]]  # the bench section's settings only this runtime reads
 
     def export(self, job: ExportJob, precisions: list[str]) -> None:
         """Write one file per precision into the stage folder and job.record() each."""

@@ -93,12 +93,12 @@ def _distinct(candidates: list[dict]) -> list[dict]:
     """One candidate per file and the runtime settings that apply to it, the earliest trial's. A trial whose moves
     change nothing of a file (XNNPACK off for an ONNX file, ONNX QOperator for a TFLite one) holds its parent's
     file again; taken as an incumbent of its own, it had moves stacked on a trial that made its other files worse
-    (five of one search's fifteen trials, on an XNNPACK-off trial 6x over the latency limit)."""
-    from edgeopt.tune.timing import IRRELEVANT
+    (five of one search's fifteen trials, on an XNNPACK-off trial 10x over the latency limit)."""
+    from edgeopt.tune.timing import foreign
 
     seen, out = set(), []
     for c in candidates:
-        skip = {f"bench.{k}" for k in IRRELEVANT.get(c["format"], ())}
+        skip = {f"bench.{k}" for k in foreign(c["format"])}
         bench = {k: v for k, v in c["overrides"].items() if k.startswith("bench.") and k not in skip}
         ident = (c["sha256"], _canonical(bench))
         if ident not in seen:
@@ -174,10 +174,9 @@ class Search:
     def candidates(self) -> list[dict]:
         return [c for t in self.trials for c in t["candidates"]]
 
-    def meeting(self) -> list[dict]:
-        return sorted(
-            (c for c in self.candidates() if not misses(c, self.s.budget)), key=lambda c: rank_key(c, self.s.budget)
-        )
+    def meeting(self, candidates: list[dict] | None = None) -> list[dict]:
+        pool = self.candidates() if candidates is None else candidates
+        return sorted((c for c in pool if not misses(c, self.s.budget)), key=lambda c: rank_key(c, self.s.budget))
 
     def closest(self) -> list[dict]:
         b = self.s.budget
@@ -187,10 +186,9 @@ class Search:
     def propose(self) -> list[dict]:
         """The next round: from the best few candidates, every untried move that can improve what they miss (or,
         once the budget is met, their accuracy), cheapest tier first."""
-        b = self.s.budget
         pool = _distinct(self.candidates())
-        met = sorted((c for c in pool if not misses(c, b)), key=lambda c: rank_key(c, b))
-        incumbents = (met or ranked_misses(pool, b))[:INCUMBENTS]
+        met = self.meeting(pool)
+        incumbents = (met or ranked_misses(pool, self.s.budget))[:INCUMBENTS]
         out = []
         for rank, c in enumerate(incumbents):
             want = {"accuracy"} if met else set(misses(c, self.s.budget))

@@ -39,17 +39,16 @@ STORE_ENV = "EDGEOPT_LATENCY_STORE"  # a folder; default ~/.cache/edgeopt/latenc
 RUNTIMES = ("ai-edge-litert", "onnxruntime")
 
 
-# A runtime's own setting says nothing of the other runtime's files: an ONNX file timed with XNNPACK off is the
-# same measurement as with it on, and is not timed twice (nor its noise counted as a difference).
-IRRELEVANT = {"tflite": ("ort_opt",), "onnx": ("xnnpack",)}
+def foreign(fmt: str) -> set[str]:
+    """Bench settings only another format's runtime reads: an ONNX file timed with XNNPACK off is the same
+    measurement as with it on, and is not timed twice (nor its noise counted as a difference)."""
+    from edgeopt.formats import FORMATS
+
+    return {s for name, f in FORMATS.items() if name != fmt for s in f.bench_settings}
 
 
-def runtime_of(path: Path) -> str | None:
-    return {".tflite": "tflite", ".onnx": "onnx", ".ort": "onnx"}.get(Path(path).suffix)
-
-
-def key(sha256: str, bench: dict, runtime: str | None = None) -> str:
-    skip = IRRELEVANT.get(runtime, ())
+def key(sha256: str, bench: dict, fmt: str | None = None) -> str:
+    skip = foreign(fmt) if fmt else set()
     return sha256 + ":" + json.dumps({k: bench.get(k) for k in SETTINGS if k not in skip}, sort_keys=True)
 
 
@@ -79,7 +78,9 @@ def timed(
     ("store"), else measured now in one interleaved session ("now"); the last two are added to run_dir/cache."""
     path = run_dir / cache
     done = _load(path)
-    keys = {n: key(sha, bench, runtime_of(p)) for n, (p, sha) in files.items()}
+    from edgeopt.formats import for_path
+
+    keys = {n: key(sha, bench, for_path(p).name) for n, (p, sha) in files.items()}
     for n, (_, sha) in files.items():  # a folder timed before the key left out the other runtime's settings
         old = key(sha, bench)
         if keys[n] not in done and old in done:

@@ -13,6 +13,7 @@ class OnnxFormat(Format):
     runtime = "onnxruntime"
     color = "#d62728"
     diagnosis_column = ("ort_xmodel_err_db", "ORT xmodel SQNR dB")
+    bench_settings = ("ort_opt",)
 
     device_module = Path(__file__).with_name("device.py")
     runner_source = (Path(__file__).with_name("runner.py"), "OnnxRunner")

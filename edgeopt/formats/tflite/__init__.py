@@ -13,6 +13,7 @@ class TFLiteFormat(Format):
     runtime = "ai_edge_litert"
     color = "#1f77b4"
     diagnosis_column = ("op", "op")
+    bench_settings = ("xnnpack",)
 
     device_module = Path(__file__).with_name("device.py")
     runner_source = (Path(__file__).with_name("runner.py"), "TFLiteRunner")
